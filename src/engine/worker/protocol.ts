@@ -1,0 +1,98 @@
+// The engine ↔ host boundary: typed discriminated unions, validated on arrival (both directions).
+// The host is the extension's engine client or the CLI; the engine runs in a worker_thread.
+import type { ModelInfo, Preprocessing } from '../model/modelTypes';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | BackendName;
+
+export interface BackendInfo {
+  backend: BackendName;
+  requested: BackendChoice;
+  /** Why this backend: e.g. "tfjs-node not installed; wasm with SIMD". */
+  reason: string;
+  tfjsVersion: string;
+  simd?: boolean;
+  gradKernels: boolean;
+  memory: { numTensors: number; numBytes: number };
+}
+
+/** Where a model comes from and how its input is prepared. */
+export interface ModelSpec {
+  path: string;
+  /** Labels file: JSON array of names, or {index: name} object, or a text file with one name a line. */
+  labels?: string;
+  preprocessing?: Partial<Preprocessing>;
+  /** Layer/node whose output are the scores; default: the input of a final softmax, else the output. */
+  outputLayer?: string;
+}
+
+export type ImageSource =
+  | { kind: 'file'; path: string }
+  /** Already-preprocessed float32 tensor, one image, bit for bit. */
+  | { kind: 'raw'; path: string; layout: 'nchw' | 'nhwc' };
+
+export interface Prediction { index: number; label: string; probability: number; }
+
+export type EngineRequest =
+  | { type: 'info' }
+  | { type: 'loadModel'; model: ModelSpec }
+  | { type: 'predict'; model: ModelSpec; image: ImageSource; top: number }
+  /** Test aid: allocates tensors then crashes or hangs, to exercise recovery and cancellation. */
+  | { type: 'selfTest'; action: 'crash' | 'abort' | 'spin'; ms?: number };
+
+export type EngineResultOf<T extends EngineRequest['type']> =
+  T extends 'info' ? BackendInfo :
+  T extends 'loadModel' ? { model: ModelInfo; labels: string[] | null } :
+  T extends 'predict' ? { backend: BackendName; predictions: Prediction[]; logits: number[]; model: ModelInfo } :
+  T extends 'selfTest' ? { done: true } :
+  never;
+
+export interface ProgressPayload { step: number; total: number; message?: string; terms?: Record<string, number>; }
+
+/** Host → worker. */
+export type HostMessage =
+  | { kind: 'init'; backend: BackendChoice }
+  | { kind: 'request'; id: number; request: EngineRequest }
+  | { kind: 'cancel'; id: number };
+
+/** Worker → host. */
+export type WorkerMessage =
+  | { kind: 'ready'; backend: BackendInfo }
+  | { kind: 'initError'; message: string }
+  | { kind: 'progress'; id: number; progress: ProgressPayload }
+  | { kind: 'result'; id: number; result: unknown }
+  | { kind: 'error'; id: number; code: string; message: string }
+  | { kind: 'log'; message: string };
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const REQUEST_TYPES = new Set(['info', 'loadModel', 'predict', 'selfTest']);
+
+export function validateHostMessage(m: unknown): HostMessage {
+  if (!isObj(m) || typeof m.kind !== 'string') throw new Error('malformed host message');
+  switch (m.kind) {
+    case 'init':
+      if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(m.backend as string)) throw new Error(`unknown backend ${String(m.backend)}`);
+      return m as HostMessage;
+    case 'cancel':
+      if (typeof m.id !== 'number') throw new Error('cancel without id');
+      return m as HostMessage;
+    case 'request':
+      if (typeof m.id !== 'number' || !isObj(m.request) || !REQUEST_TYPES.has(m.request.type as string))
+        throw new Error('malformed request');
+      return m as HostMessage;
+    default:
+      throw new Error(`unknown host message kind ${m.kind}`);
+  }
+}
+
+export function validateWorkerMessage(m: unknown): WorkerMessage {
+  if (!isObj(m) || typeof m.kind !== 'string') throw new Error('malformed worker message');
+  switch (m.kind) {
+    case 'ready': if (!isObj(m.backend)) break; return m as WorkerMessage;
+    case 'initError': case 'log': if (typeof m.message !== 'string') break; return m as WorkerMessage;
+    case 'progress': if (typeof m.id !== 'number' || !isObj(m.progress)) break; return m as WorkerMessage;
+    case 'result': if (typeof m.id !== 'number') break; return m as WorkerMessage;
+    case 'error': if (typeof m.id !== 'number' || typeof m.message !== 'string') break; return m as WorkerMessage;
+  }
+  throw new Error(`malformed worker message ${JSON.stringify(m).slice(0, 200)}`);
+}
