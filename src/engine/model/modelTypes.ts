@@ -44,11 +44,10 @@ export interface EngineModel {
   /** Class scores (pre-softmax logits), [N, numClasses], for preprocessed NHWC input [N, H, W, C]. */
   logits(x: tf.Tensor4D): tf.Tensor2D;
   /**
-   * Activations of the named layers plus the logits, in one pass. Used by Grad-CAM, probing and similarity:
-   * the returned tensors stay on the tape, so gradients flow through them.
+   * Values of the named layers (and `logits`, if asked for by that name) in one pass. The returned tensors stay on
+   * the gradient tape. `overrides` replace a layer's value, so gradients can be taken with respect to an
+   * intermediate activation (Grad-CAM, linear approximation) while every other branch still comes from `x`.
    */
-  forwardWithActivations(x: tf.Tensor4D, layers: string[]): { logits: tf.Tensor2D; activations: Record<string, tf.Tensor> };
-  /** Runs the rest of the network from a named layer's activation to the logits (Grad-CAM, linear approx). */
-  logitsFromLayer?(layer: string, activation: tf.Tensor): tf.Tensor2D;
+  forward(x: tf.Tensor4D, outputs: string[], overrides?: Record<string, tf.Tensor>): Record<string, tf.Tensor>;
   dispose(): void;
 }
