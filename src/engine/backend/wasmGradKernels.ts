@@ -149,7 +149,8 @@ const conv2DBackpropFilter: KernelConfig = {
 const depthwiseBackpropFilter: KernelConfig = {
   kernelName: 'DepthwiseConv2dNativeBackpropFilter',
   backendName: 'wasm',
-  kernelFunc: ({ inputs, backend, attrs }) => {
+  kernelFunc: ({ inputs, backend: b, attrs }) => {
+    const backend = b as Backend;
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const a = attrs as any;
     const filterShape = a.filterShape as [number, number, number, number];
@@ -192,7 +193,8 @@ const depthwiseBackpropFilter: KernelConfig = {
 const maxPoolGrad: KernelConfig = {
   kernelName: 'MaxPoolGrad',
   backendName: 'wasm',
-  kernelFunc: ({ inputs, backend, attrs }) => {
+  kernelFunc: ({ inputs, backend: b, attrs }) => {
+    const backend = b as Backend;
     const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
     const a = attrs as any;
     const info = tf.backend_util.computePool2DInfo(input.shape as any, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
@@ -234,7 +236,7 @@ const identity: KernelConfig = {
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend }) => {
     const { x } = inputs as { x: TensorInfo };
-    backend.incRef(x.dataId);
+    (backend as Backend).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   },
 };

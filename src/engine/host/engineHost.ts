@@ -5,7 +5,7 @@ import { EngineError, type EngineErrorCode } from '../errors';
 import {
   validateWorkerMessage,
   type BackendChoice, type BackendInfo, type EngineRequest, type EngineResultOf, type HostMessage,
-  type ProgressPayload, type WorkerMessage,
+  type ProgressPayload, type WorkerMessage, CANCEL_SLOTS,
 } from '../worker/protocol';
 
 export interface EngineHostOptions {
@@ -36,6 +36,7 @@ export class EngineHost {
   private pending = new Map<number, Pending>();
   private nextId = 1;
   private disposed = false;
+  private cancelFlags = new Int32Array(new SharedArrayBuffer(4 * CANCEL_SLOTS));
   /** Number of workers started so far (1 + replacements); tests read it. */
   workersStarted = 0;
 
@@ -55,8 +56,11 @@ export class EngineHost {
     return new Promise((resolve, reject) => {
       const p: Pending = { resolve: resolve as (v: unknown) => void, reject, onProgress: options.onProgress };
       this.pending.set(id, p);
+      Atomics.store(this.cancelFlags, id % CANCEL_SLOTS, 0);
       const onAbort = () => {
         if (!this.pending.has(id)) return;
+        // The flag is read synchronously between iterations, even while the worker's event loop is busy.
+        Atomics.store(this.cancelFlags, id % CANCEL_SLOTS, 1);
         this.post(worker, { kind: 'cancel', id });
         // A request stuck in one long kernel cannot see the flag: end the worker instead (a fresh one starts next time).
         p.cancelTimer = setTimeout(() => {
@@ -115,7 +119,7 @@ export class EngineHost {
           this.failWorker(worker, e);
         }
       });
-      this.post(worker, { kind: 'init', backend: this.opts.backend ?? 'auto' });
+      this.post(worker, { kind: 'init', backend: this.opts.backend ?? 'auto', cancelFlags: this.cancelFlags.buffer as SharedArrayBuffer });
     });
   }
 

@@ -104,7 +104,7 @@ export function buildLayersGraph(model: LayersModel): LayersGraphResult {
       const bn = act === 'linear' ? soleConsumer(l.name) : null;
       if (bn && bn.getClassName() === 'BatchNormalization' && isLastAxisBN(bn)) {
         const [scale, shift] = bnScaleShift(bn);
-        const s = depthwise ? tf.reshape(scale, [1, 1, kernel.shape[2], kernel.shape[3]]) : scale;
+        const s = depthwise ? tf.reshape(scale, [1, 1, kernel.shape[2]!, kernel.shape[3]!]) : scale;
         kernel = tf.mul(kernel, s);
         bias = bias ? tf.add(tf.mul(bias, scale), shift) : shift;
         absorbed.add(bn.name); aliases.push(bn.name); preAliases.push(bn.name); last = bn; folded++;

@@ -13,7 +13,7 @@ export interface ModelFiles {
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2, string: 0 };
 
-function bytesOf(spec: io.WeightsManifestEntry['weights'][number]): number {
+function bytesOf(spec: io.WeightsManifestEntry): number {
   const n = spec.shape.reduce((a, b) => a * b, 1);
   const q = spec.quantization;
   if (q) return n * (q.dtype === 'uint8' ? 1 : 2);
@@ -40,7 +40,7 @@ export function readModelFiles(modelPath: string): ModelFiles {
   if (!isLayers && !isGraph)
     throw new EngineError('MODEL_CORRUPT', `${file}: unrecognised modelTopology (neither a Keras layers model nor a TF graph).`);
 
-  const specs: io.WeightsManifestEntry['weights'] = [];
+  const specs: io.WeightsManifestEntry[] = [];
   const buffers: Buffer[] = [];
   for (const group of json.weightsManifest as io.WeightsManifestConfig) {
     const expected = group.weights.reduce((s, w) => s + bytesOf(w), 0);

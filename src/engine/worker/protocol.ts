@@ -37,8 +37,8 @@ export type EngineRequest =
   | { type: 'info' }
   | { type: 'loadModel'; model: ModelSpec }
   | { type: 'predict'; model: ModelSpec; image: ImageSource; top: number }
-  /** Test aid: allocates tensors then crashes or hangs, to exercise recovery and cancellation. */
-  | { type: 'selfTest'; action: 'crash' | 'abort' | 'spin'; ms?: number };
+  /** Test aid: crashes the worker, or computes without yielding for `ms` (honouring cancellation or not). */
+  | { type: 'selfTest'; action: 'crash' | 'spin' | 'spinUncooperative'; ms?: number };
 
 export type EngineResultOf<T extends EngineRequest['type']> =
   T extends 'info' ? BackendInfo :
@@ -47,11 +47,14 @@ export type EngineResultOf<T extends EngineRequest['type']> =
   T extends 'selfTest' ? { done: true } :
   never;
 
+export const CANCEL_SLOTS = 1024;
+
 export interface ProgressPayload { step: number; total: number; message?: string; terms?: Record<string, number>; }
 
 /** Host → worker. */
 export type HostMessage =
-  | { kind: 'init'; backend: BackendChoice }
+  /** `cancelFlags`: one Int32 slot per request id (mod length), set by the host, read synchronously by the engine. */
+  | { kind: 'init'; backend: BackendChoice; cancelFlags: SharedArrayBuffer }
   | { kind: 'request'; id: number; request: EngineRequest }
   | { kind: 'cancel'; id: number };
 
@@ -72,6 +75,7 @@ export function validateHostMessage(m: unknown): HostMessage {
   switch (m.kind) {
     case 'init':
       if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(m.backend as string)) throw new Error(`unknown backend ${String(m.backend)}`);
+      if (!(m.cancelFlags instanceof SharedArrayBuffer)) throw new Error('init without cancel flags');
       return m as HostMessage;
     case 'cancel':
       if (typeof m.id !== 'number') throw new Error('cancel without id');

@@ -1,0 +1,137 @@
+// `node dist/cli.js <command> …` — the engine from a shell. Contracts are in the README (CLI reference).
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { EngineHost } from '../engine/host/engineHost';
+import { EngineError } from '../engine/errors';
+import { backendChoice, DEMO_MODEL, imageSource, modelSpec, positiveInt, UsageError, type Flags } from './args';
+
+const USAGE = `CNN Lens — understand image CNNs.
+
+Usage:
+  node dist/cli.js predict --model PATH (--image PATH | --input-raw FILE.f32 --input-layout nchw|nhwc)
+        [--labels FILE] [--input-range LO,HI | --mean R,G,B --std R,G,B] [--channels rgb|bgr]
+        [--output-layer NAME] [--top K] [--backend tensorflow|wasm|cpu] [--json]
+  node dist/cli.js info [--model PATH] [--backend …] [--json]
+  node dist/cli.js demo [--out DIR] [--backend …]
+  node dist/cli.js explain | probe | similarity | pointing   (not available yet)
+
+Without --model the bundled demo model is used. Run 'node dist/cli.js <command> --help' for details.`;
+
+const OPTIONS = {
+  model: { type: 'string' }, image: { type: 'string' }, 'input-raw': { type: 'string' }, 'input-layout': { type: 'string' },
+  labels: { type: 'string' }, 'input-range': { type: 'string' }, mean: { type: 'string' }, std: { type: 'string' },
+  channels: { type: 'string' }, 'output-layer': { type: 'string' }, top: { type: 'string' }, backend: { type: 'string' },
+  json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+} as const;
+
+function host(f: Flags): EngineHost {
+  return new EngineHost({
+    workerPath: path.join(__dirname, 'engineWorker.js'),
+    backend: backendChoice(f),
+    log: process.env.CNNLENS_VERBOSE ? (l) => process.stderr.write(l + '\n') : undefined,
+  });
+}
+
+/** Ctrl-C cancels the running request (the engine stops within about a second). */
+function interruptSignal(): AbortSignal {
+  const ac = new AbortController();
+  process.once('SIGINT', () => { process.stderr.write('\ncancelling…\n'); ac.abort(); });
+  return ac.signal;
+}
+
+async function predict(f: Flags) {
+  const spec = modelSpec(f);
+  const image = imageSource(f);
+  const top = positiveInt('top', f.top, 5);
+  const h = host(f);
+  try {
+    const r = await h.request({ type: 'predict', model: spec, image, top }, { signal: interruptSignal() });
+    if (f.json) {
+      process.stdout.write(JSON.stringify({ backend: r.backend, predictions: r.predictions, logits: r.logits }) + '\n');
+    } else {
+      process.stdout.write(`model ${r.model.name} (${r.model.format}, ${r.model.numClasses} classes, scores from ${r.model.scoreLayer}) on backend ${r.backend}\n`);
+      for (const p of r.predictions)
+        process.stdout.write(`${String(p.index).padStart(5)}  ${(p.probability * 100).toFixed(2).padStart(6)} %  ${p.label}\n`);
+    }
+  } finally { await h.dispose(); }
+}
+
+async function info(f: Flags) {
+  const h = host(f);
+  try {
+    const b = await h.request({ type: 'info' });
+    const m = await h.request({ type: 'loadModel', model: modelSpec(f) });
+    if (f.json) { process.stdout.write(JSON.stringify({ backend: b, model: m.model }, null, 1) + '\n'); return; }
+    process.stdout.write(`backend: ${b.backend} (${b.reason}); tfjs ${b.tfjsVersion}\n`);
+    const i = m.model;
+    process.stdout.write(`model: ${i.name} [${i.format}] ${i.path}\n  input ${i.inputShape.join('×')} ${i.layout}, ${i.numClasses} classes, scores from '${i.scoreLayer}', ` +
+      `${i.parameters} parameters, BatchNorm ${i.batchNormFolded ? 'folded' : 'not folded'}\n`);
+    for (const l of i.layers) process.stdout.write(`  ${l.name.padEnd(32)} ${l.type.padEnd(24)} [${l.outputShape.join(',')}]\n`);
+  } finally { await h.dispose(); }
+}
+
+/** Until explanations exist, the demo prints the bundled model's predictions on the bundled images. */
+async function demo(f: Flags) {
+  const dir = path.resolve(__dirname, '..', 'media', 'demo-images');
+  const index = path.join(dir, 'index.json');
+  if (!fs.existsSync(DEMO_MODEL) || !fs.existsSync(index)) throw new UsageError('the bundled demo model or images are missing (run npm run train-demo)');
+  const entries = JSON.parse(fs.readFileSync(index, 'utf8')) as { file: string; label?: string; className?: string }[];
+  const h = host(f);
+  try {
+    const b = await h.backendInfo();
+    process.stdout.write(`CNN Lens demo — bundled model on ${entries.length} bundled images (backend ${b.backend})\n`);
+    let right = 0;
+    for (const e of entries) {
+      const r = await h.request({ type: 'predict', model: { path: DEMO_MODEL }, image: { kind: 'file', path: path.join(dir, e.file) }, top: 1 });
+      const p = r.predictions[0];
+      const truth = e.label ?? e.className;
+      if (truth === p.label) right++;
+      process.stdout.write(`  ${e.file.padEnd(28)} → ${p.label} (${(p.probability * 100).toFixed(1)} %)${truth ? `   truth: ${truth}` : ''}\n`);
+    }
+    process.stdout.write(`${right}/${entries.length} correct\n`);
+  } finally { await h.dispose(); }
+}
+
+/** `--input-range -1,1`: values may start with a dash, which parseArgs alone would take for a flag. */
+function joinValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith('--') ? args[i].slice(2) : '';
+    const opt = (OPTIONS as Record<string, { type: string }>)[name];
+    if (opt?.type === 'string' && i + 1 < args.length) out.push(`--${name}=${args[++i]}`);
+    else out.push(args[i]);
+  }
+  return out;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') { process.stdout.write(USAGE + '\n'); return command ? 0 : 2; }
+  let values: Flags;
+  try {
+    values = parseArgs({ args: joinValues(rest), options: OPTIONS, strict: true, allowPositionals: false }).values as Flags;
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) { process.stdout.write(USAGE + '\n'); return 0; }
+  try {
+    switch (command) {
+      case 'predict': await predict(values); break;
+      case 'info': await info(values); break;
+      case 'demo': await demo(values); break;
+      case 'explain': case 'probe': case 'similarity': case 'pointing':
+        throw new UsageError(`'${command}' is not available in this version yet`);
+      default: throw new UsageError(`unknown command '${command}'`);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) { process.stderr.write(`error: ${e.message}\n`); return 2; }
+    if (e instanceof EngineError) { process.stderr.write(`error [${e.code}]: ${e.message}\n`); return e.code === 'CANCELLED' ? 130 : 1; }
+    process.stderr.write(`internal error: ${(e as Error).stack ?? e}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

@@ -1,0 +1,70 @@
+// The area constraint of extremal perturbation (METHODS.md §1.5):
+//   regul_i = −λ · mean_j (sort_ascending(m_i)[j] − r_{a_i}[j])²,  r_a = ⌊n(1−a)⌋ zeros then ones,
+// on the FULL mask (margin included, §0.9 item 1).
+import * as tf from '@tensorflow/tfjs-core';
+import { EngineError } from '../../errors';
+
+/** Initial weight, growth per iteration (applied after each step), as hard-coded in TorchRay. */
+export const AREA_WEIGHT_INITIAL = 300;
+export const AREA_WEIGHT_GROWTH = 1.0035;
+
+/** λ_t = 300 · 1.0035^t, accumulated by repeated multiplication like the reference. */
+export function areaWeightAt(t: number): number {
+  let w = AREA_WEIGHT_INITIAL;
+  for (let i = 0; i < t; i++) w *= AREA_WEIGHT_GROWTH;
+  return w;
+}
+
+/** Number of zeros in r_a: Python's `int(n * (1 − a))` in float64. */
+export function referenceZeros(n: number, area: number): number {
+  return Math.trunc(n * (1 - area));
+}
+
+/**
+ * r_a rearranged into the mask's own order: entry p gets the reference value of the rank p has in the ascending
+ * sort. Σ(sorted − r)² = Σ(m − r∘rank)², and the gradient 2(m_p − r_rank(p)) is what torch.sort's backward sends
+ * to position p. Ties are ranked stably by (value, index) (§0.7): among equal values the later indices get the 1s.
+ */
+export function rankedReference(values: ArrayLike<number>, zeros: number): Float32Array {
+  const n = values.length;
+  const target = new Float32Array(n);
+  const ones = n - zeros;
+  if (ones <= 0) return target;
+  if (zeros <= 0) return target.fill(1);
+  const sorted = Float32Array.from(values).sort();
+  const threshold = sorted[zeros]; // smallest value that receives a 1
+  let above = 0;
+  for (let i = 0; i < n; i++) {
+    if (values[i] > threshold) {
+      target[i] = 1;
+      above++;
+    }
+  }
+  let tiesLeft = ones - above;
+  for (let i = n - 1; i >= 0 && tiesLeft > 0; i--) {
+    if (values[i] === threshold) {
+      target[i] = 1;
+      tiesLeft--;
+    }
+  }
+  return target;
+}
+
+/**
+ * Area term per mask, [K], for full masks [K, H', W', 1] and one target area each; `weight` is λ_t.
+ * Differentiable w.r.t. `full` (the reference vector is built from its current values, off the tape).
+ */
+export function areaTerm(full: tf.Tensor4D, areas: readonly number[], weight: number): tf.Tensor1D {
+  const [k, h, w] = full.shape;
+  if (areas.length !== k) throw new EngineError('INTERNAL', `${areas.length} areas for ${k} masks`);
+  const n = h * w;
+  const values = full.dataSync();
+  const target = new Float32Array(k * n);
+  for (let i = 0; i < k; i++) {
+    target.set(rankedReference(values.subarray(i * n, (i + 1) * n), referenceZeros(n, areas[i])), i * n);
+  }
+  return tf.tidy(() => {
+    const diff = tf.sub(full.reshape([k, n]), tf.tensor2d(target, [k, n]));
+    return tf.mul(tf.mean(tf.square(diff), 1), -weight) as tf.Tensor1D;
+  });
+}
