@@ -14,6 +14,13 @@ export function numbers(flag: string, v: string, n: number): number[] {
   return xs;
 }
 
+/** A comma-separated list of finite numbers (any length ≥ 1). */
+export function numbersList(flag: string, v: string): number[] {
+  const xs = v.split(',').map((s) => Number(s.trim()));
+  if (!xs.length || xs.some((x) => !Number.isFinite(x))) throw new UsageError(`--${flag} takes comma-separated numbers (got '${v}')`);
+  return xs;
+}
+
 /** The bundled demo model, next to the built CLI (dist/ → ../media). */
 export const DEMO_MODEL = path.resolve(__dirname, '..', 'media', 'demo-model', 'model.json');
 

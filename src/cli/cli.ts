@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EngineHost } from '../engine/host/engineHost';
 import { EngineError } from '../engine/errors';
+import { explain } from './explainCommand';
 import { backendChoice, DEMO_MODEL, imageSource, modelSpec, positiveInt, UsageError, type Flags } from './args';
 
 const USAGE = `CNN Lens — understand image CNNs.
@@ -14,7 +15,10 @@ Usage:
         [--output-layer NAME] [--top K] [--backend tensorflow|wasm|cpu] [--json]
   node dist/cli.js info [--model PATH] [--backend …] [--json]
   node dist/cli.js demo [--out DIR] [--backend …]
-  node dist/cli.js explain | probe | similarity | pointing   (not available yet)
+  node dist/cli.js explain [model/image/preprocessing flags as predict] [--method extremal|meaningful|gradient|guided|
+        deconvnet|gradcam|linear|rise|occlusion] [--target INDEX] [--areas 0.05,0.1,0.2] [--variant preserve|delete|dual]
+        [--perturbation blur|fade] [--reward simple|contrastive] [--iterations N] [--layer NAME] [--seed N] --out DIR
+  node dist/cli.js probe | similarity | pointing   (not available yet)
 
 Without --model the bundled demo model is used. Run 'node dist/cli.js <command> --help' for details.`;
 
@@ -23,6 +27,9 @@ const OPTIONS = {
   labels: { type: 'string' }, 'input-range': { type: 'string' }, mean: { type: 'string' }, std: { type: 'string' },
   channels: { type: 'string' }, 'output-layer': { type: 'string' }, top: { type: 'string' }, backend: { type: 'string' },
   json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  method: { type: 'string' }, target: { type: 'string' }, areas: { type: 'string' }, variant: { type: 'string' },
+  perturbation: { type: 'string' }, reward: { type: 'string' }, iterations: { type: 'string' }, layer: { type: 'string' },
+  seed: { type: 'string' },
 } as const;
 
 function host(f: Flags): EngineHost {
@@ -121,7 +128,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'predict': await predict(values); break;
       case 'info': await info(values); break;
       case 'demo': await demo(values); break;
-      case 'explain': case 'probe': case 'similarity': case 'pointing':
+      case 'explain': { const h = host(values); try { await explain(values, h, interruptSignal()); } finally { await h.dispose(); } break; }
+      case 'probe': case 'similarity': case 'pointing':
         throw new UsageError(`'${command}' is not available in this version yet`);
       default: throw new UsageError(`unknown command '${command}'`);
     }

@@ -40,7 +40,7 @@ const ROOT = path.resolve(__dirname, '..');
 
 function parseArgs(argv: string[]): Settings {
   const s: Settings = {
-    seed: 1, epochs: 10, trainPerEpoch: 2400, heldOut: 1200, batchSize: 32, learningRate: 0.05, backend: 'wasm',
+    seed: 1, epochs: 10, trainPerEpoch: 2400, heldOut: 1200, batchSize: 32, learningRate: 0.002, backend: 'wasm',
     modelDir: path.join(ROOT, 'media', 'demo-model'), imagesDir: path.join(ROOT, 'media', 'demo-images'),
     writeDatasets: false, train: true, datasetsDir: path.join(ROOT, 'datasets'), datasetCount: 1200,
   };
@@ -104,6 +104,16 @@ function buildModel(size: number, classes: number, seed: number): tfl.Sequential
   model.add(tfl.layers.dense({ name: 'logits', units: classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed * 100 + 99 }) }));
   model.add(tfl.layers.activation({ name: 'softmax', activation: 'softmax' }));
   return model;
+}
+
+/**
+ * Cosine decay needs a changing rate; tfjs' AdamOptimizer has no setter but reads its `learningRate` field on every
+ * update (tfjs-core 4.22 adam_optimizer.js), so it is set there. Checked after setting, to fail loudly if that changes.
+ */
+function setLearningRate(optimizer: tf.AdamOptimizer, lr: number): void {
+  const o = optimizer as unknown as { learningRate: number };
+  o.learningRate = lr;
+  if (optimizer.getConfig().learningRate !== lr) throw new Error('could not set the Adam learning rate');
 }
 
 /** Pixels 0–255 → [0, 1], the range cnnlens.json declares. */
@@ -178,39 +188,46 @@ function directorySaveHandler(dir: string, shard = 'group1-shard1of1.bin'): tf.i
   };
 }
 
-/** One image per class from the demo seed, preferring colours and textures not yet shown, so the set is varied. */
-function pickDemoSamples(seed: number, size: number): WorldSample[] {
-  const picked: WorldSample[] = [];
+/**
+ * One image per class from the demo seed: the first that the model classifies correctly, is not small, and shows a
+ * colour (and, while any are left, a texture) not yet shown — so the default demo is varied and starts from a
+ * correct prediction. index.json says so.
+ */
+function pickDemoSamples(model: tfl.LayersModel, seed: number, size: number): Array<{ sample: WorldSample; prob: number }> {
+  const candidates = generateWorld(seed, 300, { size });
+  const { classes, probs } = predict(model, candidates);
+  const picked: Array<{ sample: WorldSample; prob: number }> = [];
   const colors = new Set<string>();
   const textures = new Set<string>();
-  for (let i = 0; picked.length < SHAPES.length && i < 10_000; i++) {
-    const s = generateSample(seed, i, { size });
-    if (picked.some((p) => p.classIndex === s.classIndex)) continue;
+  candidates.forEach((s, i) => {
+    if (picked.some((p) => p.sample.classIndex === s.classIndex) || classes[i] !== s.classIndex) return;
     const freshTexture = !textures.has(s.texture) || textures.size === 4;
-    if (colors.has(s.color) || !freshTexture || s.radius < 14) continue;
-    picked.push(s);
+    if (colors.has(s.color) || !freshTexture || s.radius < 14) return;
+    picked.push({ sample: s, prob: probs[i] });
     colors.add(s.color);
     textures.add(s.texture);
-  }
-  return picked.sort((a, b) => a.classIndex - b.classIndex);
+  });
+  if (picked.length !== SHAPES.length) throw new Error(`found demo images for only ${picked.length} of ${SHAPES.length} classes`);
+  return picked.sort((a, b) => a.sample.classIndex - b.sample.classIndex);
 }
 
 async function writeDemoImages(model: tfl.LayersModel, dir: string, seed: number, size: number): Promise<void> {
-  const samples = pickDemoSamples(seed, size);
-  const { classes, probs } = predict(model, samples);
+  const picked = pickDemoSamples(model, seed, size);
   await mkdir(dir, { recursive: true });
   const images = [];
-  for (const [i, s] of samples.entries()) {
+  for (const { sample: s, prob } of picked) {
     const file = `${s.shape}.png`;
     await writeRgbPng(path.join(dir, file), s.image, s.width, s.height);
     images.push({
-      file, class: s.shape, classIndex: s.classIndex, box: s.box,
+      file, class: s.shape, classIndex: s.classIndex, sampleIndex: s.index, box: s.box,
       color: s.color, texture: s.texture, background: s.background,
-      predicted: SHAPES[classes[i]], probability: round(probs[i]),
+      predicted: s.shape, probability: round(prob),
     });
   }
   const index = {
-    description: 'CNN Lens demo images: synthetic-world samples, one per class of the bundled demo model (media/demo-model).',
+    description: 'CNN Lens demo images: synthetic-world samples (regenerate with generateSample(seed, sampleIndex)), one per class '
+      + 'of the bundled demo model (media/demo-model), each the first of its class in the demo seed that the model classifies '
+      + 'correctly and that adds a colour/texture not yet shown.',
     boxConvention: 'pixel indices, 0-based, inclusive: xmin, ymin (top-left pixel) to xmax, ymax (bottom-right pixel)',
     width: size, height: size, seed, images,
   };
@@ -224,7 +241,7 @@ async function train(s: Settings): Promise<void> {
   const size = DEFAULT_WORLD_SIZE;
   const seeds = seedsFor(s.seed);
   const model = buildModel(size, SHAPES.length, s.seed);
-  const optimizer = tf.train.momentum(s.learningRate, 0.9);
+  const optimizer = tf.train.adam(s.learningRate);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   console.log(`[train-demo] ${model.countParams()} parameters; ${s.epochs} epochs × ${s.trainPerEpoch} fresh samples, batch ${s.batchSize}`);
   const heldOut = generateWorld(seeds.heldOut, s.heldOut, { size });
@@ -234,9 +251,8 @@ async function train(s: Settings): Promise<void> {
   let lastEpoch: WorldSample[] = [];
   for (let epoch = 0; epoch < s.epochs; epoch++) {
     const te = Date.now();
-    // Cosine decay from the base rate to ~0 over the run (public setLearningRate of the momentum optimizer).
     const lr = 0.5 * s.learningRate * (1 + Math.cos((Math.PI * epoch) / s.epochs));
-    optimizer.setLearningRate(lr);
+    setLearningRate(optimizer, lr);
     const first = epoch * s.trainPerEpoch;
     const samples = shuffler.shuffle(Array.from({ length: s.trainPerEpoch }, (_, i) => generateSample(seeds.train, first + i, { size })));
     let loss = 0;
@@ -284,7 +300,7 @@ async function train(s: Settings): Promise<void> {
       heldOutSamples: s.heldOut,
       heldOutSampleIndices: `seed ${seeds.heldOut}, indices 0…${s.heldOut - 1}`,
     },
-    optimizer: { name: 'SGD with momentum 0.9', learningRate: s.learningRate, schedule: 'cosine over epochs', batchSize: s.batchSize, loss: 'categorical cross-entropy' },
+    optimizer: { name: 'Adam', learningRate: s.learningRate, schedule: 'cosine over epochs', batchSize: s.batchSize, loss: 'categorical cross-entropy' },
     epochs: s.epochs,
     backend: backend.backend,
     tfjsVersion: tf.version_core,

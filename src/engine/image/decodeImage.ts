@@ -81,7 +81,8 @@ export async function decodeImage(path: string, opts: DecodeOptions = {}): Promi
   const height = Math.max(1, Math.round(originalHeight * scale));
 
   let pipeline = sharp(path, { ...input, autoOrient: true });
-  // Sizes given to resize() are the displayed (oriented) ones; libjpeg shrink-on-load then a lanczos3 reduction.
+  // Sizes given to resize() are the displayed (oriented) ones. JPEGs are shrunk in libjpeg's DCT on load, then
+  // everything is reduced with lanczos3 (antialiased), streaming, so the full-size image is never held in memory.
   if (scale < 1) pipeline = pipeline.resize(width, height, { fit: 'fill' });
   if (meta.hasAlpha) pipeline = pipeline.flatten({ background: { r: background[0], g: background[1], b: background[2] } });
   // libvips converts 16-bit to 8-bit by dropping the low byte (v >> 8): ask for the 16-bit values and round here.

@@ -3,17 +3,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { OpGraph, type OpNode } from './opGraph';
+import { relu, relu6, type ReluRule } from './reluRules';
 
 type Act = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'elu' | 'softmax' | 'tanh' | 'softplus' | 'selu' | 'swish' | 'hard_sigmoid';
 type Layer = LayersModel['layers'][number];
 
 const FUSABLE = new Set(['linear', 'relu', 'relu6', 'sigmoid', 'elu']);
 
-export function activate(x: tf.Tensor, act: string): tf.Tensor {
+export function activate(x: tf.Tensor, act: string, rule: ReluRule = 'normal'): tf.Tensor {
   switch (act) {
     case 'linear': return x;
-    case 'relu': return tf.relu(x);
-    case 'relu6': return tf.relu6(x);
+    case 'relu': return relu(x, rule);
+    case 'relu6': return relu6(x, rule);
     case 'sigmoid': return tf.sigmoid(x);
     case 'tanh': return tf.tanh(x);
     case 'elu': return tf.elu(x);
@@ -136,7 +137,9 @@ export function buildLayersGraph(model: LayersModel): LayersGraphResult {
       nodes.push({
         ...base, name: last.name, outputShape: shapeOf(last), type: depthwise ? 'DepthwiseConv2D' : 'Conv2D',
         aliases: [l.name, ...aliases].filter((a) => a !== last.name), preAliases,
-        apply: ([x]) => (FUSABLE.has(act) ? conv(x as tf.Tensor4D, act) : activate(conv(x as tf.Tensor4D, 'linear'), act)),
+        apply: ([x], rule) => (FUSABLE.has(act) && (rule === 'normal' || (act !== 'relu' && act !== 'relu6'))
+          ? conv(x as tf.Tensor4D, act)
+          : activate(conv(x as tf.Tensor4D, 'linear'), act, rule)),
         applyPre: ([x]) => conv(x as tf.Tensor4D, 'linear'),
       });
       rename.set(l.name, last.name);
@@ -152,7 +155,7 @@ export function buildLayersGraph(model: LayersModel): LayersGraphResult {
         const y = x.rank === 2 ? tf.matMul(x as tf.Tensor2D, k as tf.Tensor2D) : tf.dot(x, k);
         return b ? tf.add(y, b) : y;
       };
-      nodes.push({ ...base, apply: (xs) => activate(pre(xs), act), applyPre: pre, preAliases: [] });
+      nodes.push({ ...base, apply: (xs, rule) => activate(pre(xs), act, rule), applyPre: pre, preAliases: [] });
       continue;
     }
     if (cls === 'BatchNormalization' && isLastAxisBN(l)) {
@@ -161,7 +164,7 @@ export function buildLayersGraph(model: LayersModel): LayersGraphResult {
       continue;
     }
     const sa = standaloneActivation(l);
-    if (sa) { nodes.push({ ...base, apply: ([x]) => activate(x, sa) }); continue; }
+    if (sa) { nodes.push({ ...base, apply: ([x], rule) => activate(x, sa, rule) }); continue; }
     const simple = simpleLayer(cls, c);
     nodes.push(simple ? { ...base, apply: simple } : generic(l, base));
   }
@@ -225,6 +228,7 @@ function simpleLayer(cls: string, c: Record<string, any>): ((xs: tf.Tensor[]) =>
     case 'Maximum': return (xs) => xs.reduce((a, b) => tf.maximum(a, b));
     case 'Concatenate': return (xs) => tf.concat(xs, c.axis ?? -1);
     case 'LeakyReLU': return ([x]) => tf.leakyRelu(x, c.alpha ?? 0.3);
+    case 'ReLU': return ([x]) => tf.clipByValue(tf.leakyRelu(x, c.negativeSlope ?? 0), -Infinity, c.maxValue ?? Infinity);
     case 'ELU': return ([x]) => tf.elu(x);
     default: return null;
   }

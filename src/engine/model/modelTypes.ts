@@ -1,6 +1,8 @@
 // What every loaded model exposes to the methods, whatever its format (TF.js layers, TF.js graph, ONNX later).
 // Tensors are NHWC float32 in the model's own input space (already preprocessed).
 import type * as tf from '@tensorflow/tfjs-core';
+import type { ReluRule } from './reluRules';
+export type { ReluRule };
 
 /** How raw pixels (0–255, RGB) become the model's input. Described, never hard-coded (issue #2). */
 export interface Preprocessing {
@@ -47,7 +49,8 @@ export interface EngineModel {
    * Values of the named layers (and `logits`, if asked for by that name) in one pass. The returned tensors stay on
    * the gradient tape. `overrides` replace a layer's value, so gradients can be taken with respect to an
    * intermediate activation (Grad-CAM, linear approximation) while every other branch still comes from `x`.
+   * `rule` changes how every ReLU back-propagates (guided backprop, deconvnet; METHODS §3.3–3.4).
    */
-  forward(x: tf.Tensor4D, outputs: string[], overrides?: Record<string, tf.Tensor>): Record<string, tf.Tensor>;
+  forward(x: tf.Tensor4D, outputs: string[], overrides?: Record<string, tf.Tensor>, rule?: ReluRule): Record<string, tf.Tensor>;
   dispose(): void;
 }

@@ -1,6 +1,7 @@
 // A model as a plain graph of tf ops, evaluated in topological order. Differentiating this is ~10× faster than a
 // tf.layers model (ENGINE_NOTES §3.5), and it lets any node's value be read or overridden (Grad-CAM, probing).
 import * as tf from '@tensorflow/tfjs-core';
+import type { ReluRule } from './reluRules';
 
 export interface OpNode {
   name: string;
@@ -9,7 +10,8 @@ export interface OpNode {
   inputs: string[];
   /** Output shape without batch (filled in at load time). */
   outputShape: number[];
-  apply(xs: tf.Tensor[]): tf.Tensor;
+  /** `rule` changes how ReLUs back-propagate (guided backprop, deconvnet); the forward value is the same. */
+  apply(xs: tf.Tensor[], rule: ReluRule): tf.Tensor;
   /** Names of original layers folded into this node (e.g. a BatchNorm and a ReLU after a conv). */
   aliases?: string[];
   /** Value of this node before its fused activation, for aliases that name a pre-activation layer. */
@@ -39,7 +41,7 @@ export class OpGraph {
    * Evaluates the graph up to the requested outputs. `overrides` replace a node's value (so that gradients can be
    * taken with respect to an intermediate activation). Evaluation stops once every output is known.
    */
-  run(x: tf.Tensor, outputs: string[], overrides: Record<string, tf.Tensor> = {}): Record<string, tf.Tensor> {
+  run(x: tf.Tensor, outputs: string[], overrides: Record<string, tf.Tensor> = {}, rule: ReluRule = 'normal'): Record<string, tf.Tensor> {
     const want = outputs.map((o) => {
       const r = this.resolve(o);
       if (!r) throw new Error(`unknown layer ${o}`);
@@ -60,7 +62,7 @@ export class OpGraph {
       if (remaining <= 0) break;
       if (n.name === this.inputName) continue;
       const xs = n.inputs.map((i) => values.get(i)!);
-      values.set(n.name, overrides[n.name] ?? n.apply(xs));
+      values.set(n.name, overrides[n.name] ?? n.apply(xs, rule));
       take(n, xs);
     }
     return result;

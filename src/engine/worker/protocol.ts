@@ -1,5 +1,6 @@
 // The engine ↔ host boundary: typed discriminated unions, validated on arrival (both directions).
 // The host is the extension's engine client or the CLI; the engine runs in a worker_thread.
+import type { AttributionMap, AttributionResult, MethodName } from '../methods/attributionMethod';
 import type { ModelInfo, Preprocessing } from '../model/modelTypes';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -33,10 +34,20 @@ export type ImageSource =
 
 export interface Prediction { index: number; label: string; probability: number; }
 
+export interface ExplainResult extends AttributionResult {
+  backend: BackendName;
+  targetLabel: string;
+  model: ModelInfo;
+  /** The image as the model saw it (RGB bytes at the model's input size), for overlays. */
+  image: { width: number; height: number; rgb: Uint8Array };
+}
+
 export type EngineRequest =
   | { type: 'info' }
   | { type: 'loadModel'; model: ModelSpec }
   | { type: 'predict'; model: ModelSpec; image: ImageSource; top: number }
+  /** Attribution: `target` defaults to the top-1 class; `settings` are the method's (validated before any work). */
+  | { type: 'explain'; model: ModelSpec; image: ImageSource; method: MethodName; target?: number; settings: Record<string, unknown> }
   /** Test aid: crashes the worker, or computes without yielding for `ms` (honouring cancellation or not). */
   | { type: 'selfTest'; action: 'crash' | 'spin' | 'spinUncooperative'; ms?: number };
 
@@ -44,12 +55,17 @@ export type EngineResultOf<T extends EngineRequest['type']> =
   T extends 'info' ? BackendInfo :
   T extends 'loadModel' ? { model: ModelInfo; labels: string[] | null } :
   T extends 'predict' ? { backend: BackendName; predictions: Prediction[]; logits: number[]; model: ModelInfo } :
+  T extends 'explain' ? ExplainResult :
   T extends 'selfTest' ? { done: true } :
   never;
 
 export const CANCEL_SLOTS = 1024;
 
-export interface ProgressPayload { step: number; total: number; message?: string; terms?: Record<string, number>; }
+export interface ProgressPayload {
+  step: number; total: number; message?: string; terms?: Record<string, number>;
+  /** Occasionally, the current maps (e.g. extremal masks), so a panel can animate them. */
+  maps?: AttributionMap[];
+}
 
 /** Host → worker. */
 export type HostMessage =
@@ -68,7 +84,7 @@ export type WorkerMessage =
   | { kind: 'log'; message: string };
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const REQUEST_TYPES = new Set(['info', 'loadModel', 'predict', 'selfTest']);
+const REQUEST_TYPES = new Set(['info', 'loadModel', 'predict', 'explain', 'selfTest']);
 
 export function validateHostMessage(m: unknown): HostMessage {
   if (!isObj(m) || typeof m.kind !== 'string') throw new Error('malformed host message');
