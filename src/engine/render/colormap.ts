@@ -13,12 +13,18 @@ export function inferno(v: number): [number, number, number] {
   return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f];
 }
 
-/** Min–max normalisation to [0,1] (a constant map becomes all zeros). */
-export function normalise(data: Float32Array): Float32Array {
-  let lo = Infinity, hi = -Infinity;
-  for (const v of data) { if (v < lo) lo = v; if (v > hi) hi = v; }
+/**
+ * Normalisation to [0,1] from the minimum to a high percentile (a constant map becomes all zeros). Gradient maps are
+ * heavy-tailed: with plain min–max a handful of pixels take the whole range and the rest looks empty.
+ */
+export function normalise(data: Float32Array, upperPercentile = 0.995): Float32Array {
+  let lo = Infinity;
+  for (const v of data) if (v < lo) lo = v;
+  const sorted = Float32Array.from(data).sort();
+  let hi = sorted[Math.min(sorted.length - 1, Math.floor(upperPercentile * (sorted.length - 1)))];
+  if (!(hi > lo)) hi = sorted[sorted.length - 1];
   const out = new Float32Array(data.length);
   const span = hi - lo;
-  if (span > 0 && Number.isFinite(span)) for (let i = 0; i < data.length; i++) out[i] = (data[i] - lo) / span;
+  if (span > 0 && Number.isFinite(span)) for (let i = 0; i < data.length; i++) out[i] = Math.min(1, (data[i] - lo) / span);
   return out;
 }
