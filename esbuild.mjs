@@ -8,7 +8,7 @@
 //   out/test/integration/*   mocha suite run inside the real extension host
 //   out/bench/*.js           benchmarks
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.dirname(new URL(import.meta.url).pathname);
@@ -63,7 +63,9 @@ const wasmDir = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist
 for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) {
   for (const dest of ['dist', 'out/test/unit', 'out/bench', 'out/test/integration']) {
     mkdirSync(path.join(root, dest), { recursive: true });
-    cpSync(path.join(wasmDir, f), path.join(root, dest, f));
+    const to = path.join(root, dest, f);
+    // Skip identical copies: several builds may run at once (helpers, watch mode).
+    if (!existsSync(to) || statSync(to).size !== statSync(path.join(wasmDir, f)).size) cpSync(path.join(wasmDir, f), to);
   }
 }
 

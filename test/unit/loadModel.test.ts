@@ -63,6 +63,34 @@ for (const backend of ['wasm', 'cpu']) {
   });
 }
 
+test('every original layer name reads the same value as the tf.layers model, and can be overridden', async () => {
+  await initBackend('auto');
+  const { model } = await loadModel({ path: MOBILENET });
+  const tfl = await import('@tensorflow/tfjs-layers');
+  const { readModelFiles } = await import('../../src/engine/model/modelFiles');
+  const lm = await tfl.loadLayersModel(tf.io.fromMemory(readModelFiles(MOBILENET).artifacts));
+  const names = ['conv1', 'conv1_bn', 'conv1_relu', 'conv_dw_5', 'conv_dw_5_bn', 'conv_pw_13', 'conv_pw_13_bn', 'conv_pw_13_relu', 'global_average_pooling2d_1', 'conv_preds'];
+  const x = nchwToNhwc(f32(`${CHECK}/random_uniform_pm1.input.f32`));
+  const probe = tfl.model({ inputs: lm.inputs, outputs: names.map((n) => lm.getLayer(n).output as any) });
+  const want = probe.predict(x) as tf.Tensor[];
+  const got = model.forward(x, names);
+  names.forEach((n, i) => {
+    const d = tf.tidy(() => tf.max(tf.abs(tf.sub(got[n], want[i]))).dataSync()[0]);
+    const scale = tf.tidy(() => tf.max(tf.abs(want[i])).dataSync()[0]);
+    assert.ok(d <= 1e-4 * Math.max(1, scale), `${n}: max |Δ| ${d} (scale ${scale})`);
+  });
+  // Overriding any stage with its own value reproduces the logits; overriding changes them.
+  const base = await model.logits(x).data();
+  for (const n of ['conv_pw_13', 'conv_pw_13_bn', 'conv_pw_13_relu']) {
+    const same = await model.forward(x, ['logits'], { [n]: got[n] }).logits.data();
+    assert.ok(Math.max(...Array.from(same, (v, k) => Math.abs(v - base[k]))) < 1e-3, `override ${n} with itself`);
+    const changed = await model.forward(x, ['logits'], { [n]: tf.mul(got[n], 0.5) }).logits.data();
+    assert.ok(Math.max(...Array.from(changed, (v, k) => Math.abs(v - base[k]))) > 1e-2, `override ${n} changes logits`);
+  }
+  tf.dispose([x, ...want, ...Object.values(got)]);
+  lm.dispose(); model.dispose();
+});
+
 test('whole-network input gradient: wasm vs cpu and vs finite differences', async () => {
   await initBackend('auto');
   const input = f32(`${CHECK}/random_uniform_pm1.input.f32`);

@@ -100,15 +100,20 @@ export function buildLayersGraph(model: LayersModel): LayersGraphResult {
       let act = actName(c.activation);
       const aliases: string[] = [];
       const preAliases: string[] = [];
+      const rawAliases: string[] = [];
+      let bnKept: [tf.Tensor, tf.Tensor] | undefined;
       let last: Layer = l;
       // Fold a BatchNorm that only this conv feeds: W' = W·s, b' = β − mean·s + b·s, s = γ/√(var+ε).
       const bn = act === 'linear' ? soleConsumer(l.name) : null;
       if (bn && bn.getClassName() === 'BatchNormalization' && isLastAxisBN(bn)) {
         const [scale, shift] = bnScaleShift(bn);
         const s = depthwise ? tf.reshape(scale, [1, 1, kernel.shape[2]!, kernel.shape[3]!]) : scale;
+        // The conv's own (pre-BatchNorm) value is recovered from the folded output when someone asks for it.
+        const rawShift = bias ? tf.sub(shift, tf.mul(bias, scale)) : shift;
+        bnKept = [keep(scale.clone()), keep(rawShift.clone())];
         kernel = tf.mul(kernel, s);
         bias = bias ? tf.add(tf.mul(bias, scale), shift) : shift;
-        absorbed.add(bn.name); aliases.push(bn.name); preAliases.push(bn.name); last = bn; folded++;
+        absorbed.add(bn.name); preAliases.push(bn.name); rawAliases.push(l.name); last = bn; folded++;
       } else if (act === 'linear') {
         preAliases.push(l.name);
       }
@@ -134,13 +139,17 @@ export function buildLayersGraph(model: LayersModel): LayersGraphResult {
         const args = { x, filter: kernelK as tf.Tensor4D, strides, pad, dilations: dil, bias: biasK ?? undefined, activation: fusedAct as any };
         return depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args);
       };
+      const finalAct = act;
+      const nodeName = last.name;
       nodes.push({
-        ...base, name: last.name, outputShape: shapeOf(last), type: depthwise ? 'DepthwiseConv2D' : 'Conv2D',
-        aliases: [l.name, ...aliases].filter((a) => a !== last.name), preAliases,
-        apply: ([x], rule) => (FUSABLE.has(act) && (rule === 'normal' || (act !== 'relu' && act !== 'relu6'))
-          ? conv(x as tf.Tensor4D, act)
-          : activate(conv(x as tf.Tensor4D, 'linear'), act, rule)),
+        ...base, name: nodeName, outputShape: shapeOf(last), type: depthwise ? 'DepthwiseConv2D' : 'Conv2D',
+        aliases: [...(bnKept || nodeName === l.name ? [] : [l.name]), ...aliases].filter((a) => a !== nodeName),
+        preAliases: preAliases.filter((a) => a !== nodeName), rawAliases, bnScaleShift: bnKept,
+        apply: ([x], rule) => (FUSABLE.has(finalAct) && (rule === 'normal' || (finalAct !== 'relu' && finalAct !== 'relu6'))
+          ? conv(x as tf.Tensor4D, finalAct)
+          : activate(conv(x as tf.Tensor4D, 'linear'), finalAct, rule)),
         applyPre: ([x]) => conv(x as tf.Tensor4D, 'linear'),
+        activation: (pre, rule) => activate(pre, finalAct, rule),
       });
       rename.set(l.name, last.name);
       for (const a of aliases) rename.set(a, last.name);
@@ -155,7 +164,7 @@ export function buildLayersGraph(model: LayersModel): LayersGraphResult {
         const y = x.rank === 2 ? tf.matMul(x as tf.Tensor2D, k as tf.Tensor2D) : tf.dot(x, k);
         return b ? tf.add(y, b) : y;
       };
-      nodes.push({ ...base, apply: (xs, rule) => activate(pre(xs), act, rule), applyPre: pre, preAliases: [] });
+      nodes.push({ ...base, apply: (xs, rule) => activate(pre(xs), act, rule), applyPre: pre, activation: (p, rule) => activate(p, act, rule) });
       continue;
     }
     if (cls === 'BatchNormalization' && isLastAxisBN(l)) {

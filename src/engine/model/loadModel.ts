@@ -10,6 +10,7 @@ import { readLabels } from './labels';
 import { buildLayersGraph } from './layersGraph';
 import type { EngineModel, LayerInfo, ModelInfo, Preprocessing } from './modelTypes';
 import { readModelFiles } from './modelFiles';
+import { loadOnnxModel } from './onnx/onnxModel';
 import { ConverterModel, OpGraphModel } from './tfjsModel';
 
 export interface LoadedModel {
@@ -34,10 +35,13 @@ function readSidecar(dir: string): { preprocessing?: Partial<Preprocessing>; lab
 const SHAPE_ONLY = new Set(['Reshape', 'Flatten', 'Dropout', 'Squeeze', 'Identity']);
 
 export async function loadModel(spec: ModelSpec): Promise<LoadedModel> {
-  const files = readModelFiles(spec.path);
-  const side = readSidecar(files.dir);
+  // ONNX files (issue #4) share the sidecar, labels and preprocessing handling below.
+  const onnx = /\.onnx$/i.test(spec.path);
+  const files = onnx ? null : readModelFiles(spec.path);
+  const side = readSidecar(files ? files.dir : path.dirname(spec.path));
   const outputLayer = spec.outputLayer ?? side.outputLayer;
-  const model = files.format === 'tfjs-layers' ? await loadLayers(files, spec.path, outputLayer) : await loadGraph(files, spec.path, outputLayer);
+  const model = !files ? await loadOnnxModel(spec.path, outputLayer)
+    : files.format === 'tfjs-layers' ? await loadLayers(files, spec.path, outputLayer) : await loadGraph(files, spec.path, outputLayer);
   const labelsFile = spec.labels ?? side.labels;
   const labels = labelsFile ? readLabels(labelsFile) : null;
   if (labels && labels.length !== model.info.numClasses)
