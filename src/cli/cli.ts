@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { EngineHost } from '../engine/host/engineHost';
 import { EngineError } from '../engine/errors';
 import { explain } from './explainCommand';
+import { pointing } from './pointingCommand';
 import { backendChoice, DEMO_MODEL, imageSource, modelSpec, positiveInt, UsageError, type Flags } from './args';
 
 const USAGE = `CNN Lens — understand image CNNs.
@@ -18,7 +19,10 @@ Usage:
   node dist/cli.js explain [model/image/preprocessing flags as predict] [--method extremal|meaningful|gradient|guided|
         deconvnet|gradcam|linear|rise|occlusion] [--target INDEX] [--areas 0.05,0.1,0.2] [--variant preserve|delete|dual]
         [--perturbation blur|fade] [--reward simple|contrastive] [--iterations N] [--layer NAME] [--seed N] --out DIR
-  node dist/cli.js probe | similarity | pointing   (not available yet)
+  node dist/cli.js pointing [model/preprocessing flags] --images DIR --annotations DIR|FILE --class-map FILE
+        --methods extremal,gradcam,… --out DIR [--difficult FILE] [--image-set FILE] [--limit N] [--tolerance PX]
+        [--iterations N] [--areas …]
+  node dist/cli.js probe | similarity   (not available yet)
 
 Without --model the bundled demo model is used. Run 'node dist/cli.js <command> --help' for details.`;
 
@@ -29,7 +33,9 @@ const OPTIONS = {
   json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   method: { type: 'string' }, target: { type: 'string' }, areas: { type: 'string' }, variant: { type: 'string' },
   perturbation: { type: 'string' }, reward: { type: 'string' }, iterations: { type: 'string' }, layer: { type: 'string' },
-  seed: { type: 'string' },
+  seed: { type: 'string' }, images: { type: 'string' }, annotations: { type: 'string' }, 'class-map': { type: 'string' },
+  methods: { type: 'string' }, difficult: { type: 'string' }, 'image-set': { type: 'string' }, limit: { type: 'string' },
+  tolerance: { type: 'string' },
 } as const;
 
 function host(f: Flags): EngineHost {
@@ -129,7 +135,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'info': await info(values); break;
       case 'demo': await demo(values); break;
       case 'explain': { const h = host(values); try { await explain(values, h, interruptSignal()); } finally { await h.dispose(); } break; }
-      case 'probe': case 'similarity': case 'pointing':
+      case 'pointing': { const h = host(values); try { await pointing(values, h, interruptSignal()); } finally { await h.dispose(); } break; }
+      case 'probe': case 'similarity':
         throw new UsageError(`'${command}' is not available in this version yet`);
       default: throw new UsageError(`unknown command '${command}'`);
     }

@@ -8,8 +8,20 @@ import { imageSource, modelSpec, numbersList, positiveInt, UsageError, type Flag
 
 const METHODS = ['extremal', 'meaningful', 'gradient', 'guided', 'deconvnet', 'gradcam', 'linear', 'rise', 'occlusion'] as const;
 
+/** Where a method names a generic CLI flag differently. */
+const RENAMED: Partial<Record<string, Record<string, string>>> = { extremal: { iterations: 'maxIter' } };
+/** Methods that draw no random numbers: `--seed` is accepted (scripts pass it uniformly) and has no effect. */
+const DETERMINISTIC = new Set(['extremal', 'gradient', 'guided', 'deconvnet', 'gradcam', 'linear', 'occlusion']);
+
 /** CLI flags → method settings (names as the methods define them). Unset flags keep the method's defaults. */
-export function explainSettings(f: Flags): Record<string, unknown> {
+export function explainSettings(f: Flags, method = 'extremal'): Record<string, unknown> {
+  const generic = genericSettings(f);
+  if (DETERMINISTIC.has(method)) delete generic.seed;
+  const renamed = RENAMED[method] ?? {};
+  return Object.fromEntries(Object.entries(generic).map(([k, v]) => [renamed[k] ?? k, v]));
+}
+
+function genericSettings(f: Flags): Record<string, unknown> {
   const s: Record<string, unknown> = {};
   if (f.areas !== undefined) s.areas = numbersList('areas', f.areas as string);
   if (f.variant !== undefined) s.variant = f.variant;
@@ -58,7 +70,7 @@ export async function explain(f: Flags, host: EngineHost, signal: AbortSignal): 
     target = Number(f.target);
     if (!Number.isInteger(target) || target < 0) throw new UsageError(`--target must be a class index ≥ 0 (got '${f.target}')`);
   }
-  const request = { type: 'explain' as const, model: modelSpec(f), image: imageSource(f), method: method as (typeof METHODS)[number], target, settings: explainSettings(f) };
+  const request = { type: 'explain' as const, model: modelSpec(f), image: imageSource(f), method: method as (typeof METHODS)[number], target, settings: explainSettings(f, method) };
   let last = 0;
   const r = await host.request(request, {
     signal,

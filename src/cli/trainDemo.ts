@@ -40,7 +40,7 @@ const ROOT = path.resolve(__dirname, '..');
 
 function parseArgs(argv: string[]): Settings {
   const s: Settings = {
-    seed: 1, epochs: 10, trainPerEpoch: 2400, heldOut: 1200, batchSize: 32, learningRate: 0.002, backend: 'wasm',
+    seed: 1, epochs: 18, trainPerEpoch: 2400, heldOut: 1200, batchSize: 16, learningRate: 0.003, backend: 'wasm',
     modelDir: path.join(ROOT, 'media', 'demo-model'), imagesDir: path.join(ROOT, 'media', 'demo-images'),
     writeDatasets: false, train: true, datasetsDir: path.join(ROOT, 'datasets'), datasetCount: 1200,
   };
@@ -81,29 +81,34 @@ function seedsFor(seed: number) {
  * map is 8×8. The strided stem halves training time: BatchNorm's gradient on a full 64×64 map dominated a step
  * (tfjs tiles the statistics to the activation's shape), and a shape silhouette survives the 2× subsampling.
  */
-function buildModel(size: number, classes: number, seed: number): tfl.Sequential {
-  const model = tfl.sequential({ name: 'cnnlens_shapes' });
+function buildModel(size: number, classes: number, seed: number): tfl.LayersModel {
   const blocks = [
     { filters: 16, kernelSize: 5, strides: 2, pool: false },
     { filters: 32, kernelSize: 3, strides: 1, pool: true },
     { filters: 64, kernelSize: 3, strides: 1, pool: true },
     { filters: 64, kernelSize: 3, strides: 1, pool: false },
   ];
+  // Functional (not Sequential) so the saved topology names its input and output layers explicitly, as most
+  // exported Keras models do.
+  const input = tfl.input({ name: 'input', shape: [size, size, 3] });
+  let x = input;
   blocks.forEach((b, i) => {
     const n = i + 1;
-    model.add(tfl.layers.conv2d({
+    x = tfl.layers.conv2d({
       name: `conv${n}`, filters: b.filters, kernelSize: b.kernelSize, strides: b.strides, padding: 'same', useBias: false,
       kernelInitializer: tfl.initializers.heNormal({ seed: seed * 100 + n }),
-      ...(i === 0 ? { inputShape: [size, size, 3] } : {}),
-    }));
-    model.add(tfl.layers.batchNormalization({ name: `bn${n}` }));
-    model.add(tfl.layers.activation({ name: `relu${n}`, activation: 'relu' }));
-    if (b.pool) model.add(tfl.layers.maxPooling2d({ name: `pool${n}`, poolSize: 2, strides: 2 }));
+    }).apply(x) as tfl.SymbolicTensor;
+    // Momentum 0.9 (Keras: 0.99): with ~2000 steps the moving statistics must settle well before the end.
+    x = tfl.layers.batchNormalization({ name: `bn${n}`, momentum: 0.9 }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.activation({ name: `relu${n}`, activation: 'relu' }).apply(x) as tfl.SymbolicTensor;
+    if (b.pool) x = tfl.layers.maxPooling2d({ name: `pool${n}`, poolSize: 2, strides: 2 }).apply(x) as tfl.SymbolicTensor;
   });
-  model.add(tfl.layers.globalAveragePooling2d({ name: 'gap' }));
-  model.add(tfl.layers.dense({ name: 'logits', units: classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed * 100 + 99 }) }));
-  model.add(tfl.layers.activation({ name: 'softmax', activation: 'softmax' }));
-  return model;
+  x = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.dense({
+    name: 'logits', units: classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed * 100 + 99 }),
+  }).apply(x) as tfl.SymbolicTensor;
+  const output = tfl.layers.activation({ name: 'softmax', activation: 'softmax' }).apply(x) as tfl.SymbolicTensor;
+  return tfl.model({ name: 'cnnlens_shapes', inputs: input, outputs: output });
 }
 
 /**

@@ -162,3 +162,26 @@ test('broken models get specific errors', async () => {
   await assert.rejects(loadModel({ path: dir }), (e: any) => e.code === 'MODEL_NOT_IMAGE_CNN' && /image input/.test(e.message));
   await assert.rejects(loadModel({ path: MOBILENET, outputLayer: 'nope' }), (e: any) => e.code === 'BAD_ARGUMENT' && /nope/.test(e.message));
 });
+
+test('a Sequential model (the bundled demo model) loads, folds BatchNorm and matches tf.layers', async () => {
+  await initBackend('auto');
+  const demo = 'media/demo-model/model.json';
+  if (!fs.existsSync(demo)) return;
+  const { model, labels, preprocessing } = await loadModel({ path: demo });
+  const tfl = await import('@tensorflow/tfjs-layers');
+  const { readModelFiles } = await import('../../src/engine/model/modelFiles');
+  const lm = await tfl.loadLayersModel(tf.io.fromMemory(readModelFiles(demo).artifacts));
+  try {
+    assert.equal(model.info.scoreLayer, 'logits', 'the input of the final softmax layer');
+    assert.equal(model.info.batchNormFolded, true);
+    assert.equal(labels?.length, model.info.numClasses, 'labels from the cnnlens.json sidecar');
+    assert.deepEqual(preprocessing.inputRange, [0, 1]);
+    const [h, w, c] = model.info.inputShape;
+    const x = tf.randomUniform([3, h, w, c], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const probs = tf.tidy(() => tf.softmax(model.logits(x)).dataSync());
+    const want = tf.tidy(() => (lm.predict(x) as tf.Tensor).dataSync());
+    let d = 0; for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(probs[i] - want[i]));
+    assert.ok(d < 1e-5, `max |Δp| ${d}`);
+    x.dispose();
+  } finally { model.dispose(); lm.dispose(); }
+});

@@ -77,7 +77,7 @@ export function buildLayersGraph(model: LayersModel): LayersGraphResult {
   /** Original layer name → the fused node that now produces its value. */
   const rename = new Map<string, string>();
   let viaLayers = false;
-  const inputName = model.inputLayers[0].name;
+  const inputName = model.inputs[0].sourceLayer.name;
   const shapeOf = (l: Layer) => {
     const s = l.outputShape as (number | null)[];
     return (Array.isArray(s[0]) ? (s[0] as unknown as number[]) : s).slice(1) as number[];

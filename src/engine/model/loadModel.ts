@@ -98,7 +98,8 @@ async function loadLayers(files: ReturnType<typeof readModelFiles>, where: strin
 
 /** The input of a final softmax (skipping reshapes/dropout after it), else the output layer itself. */
 function findLayersScoreLayer(lm: tfl.LayersModel): string {
-  let l = lm.outputLayers[0];
+  // outputs[0].sourceLayer works for functional and Sequential models alike (Sequential has no outputLayers).
+  let l = lm.outputs[0].sourceLayer as tfl.layers.Layer;
   const prev = (x: typeof l) => (x as any).inboundNodes[0]?.inboundLayers[0] as typeof l | undefined;
   while (SHAPE_ONLY.has(l.getClassName()) && prev(l)) l = prev(l)!;
   const c = l.getConfig() as any;
@@ -107,7 +108,7 @@ function findLayersScoreLayer(lm: tfl.LayersModel): string {
   if (c.activation === 'softmax')
     throw new EngineError('MODEL_UNSUPPORTED',
       `The last layer '${l.name}' applies softmax inside itself; pass --output-layer with a layer before it, or split the softmax into its own Activation layer.`);
-  return lm.outputLayers[0].name;
+  return lm.outputs[0].sourceLayer.name;
 }
 
 async function loadGraph(files: ReturnType<typeof readModelFiles>, where: string, outputLayer?: string): Promise<EngineModel> {

@@ -96,7 +96,9 @@ export function decodeOnnxModel(bytes: Uint8Array, file: string | null): OnnxMod
   const opsets = (m.opset_import ?? []) as { domain?: string; version?: number }[];
   const main = opsets.find((o) => !o.domain || o.domain === 'ai.onnx');
   // IR version 3+ must import the default domain; very old files without opset_import are opset 1.
-  const opset = main ? Number(main.version) : opsets.length ? 0 : 1;
+  if (!main && opsets.length)
+    throw new EngineError('MODEL_UNSUPPORTED', `${where} only uses the operator domain(s) ${opsets.map((o) => o.domain).join(', ')}; CNN Lens supports the standard ai.onnx operators.`);
+  const opset = main ? Number(main.version) : 1;
   if (!Number.isSafeInteger(opset) || opset < 1)
     throw new EngineError('MODEL_CORRUPT', `${where}: the model does not import the standard ONNX operator set (opset_import: ${JSON.stringify(opsets)}).`);
   const ext = file ? new ExternalData(path.dirname(path.resolve(file))) : null;

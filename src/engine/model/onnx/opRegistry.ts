@@ -16,8 +16,10 @@ export const OPS: Record<string, OpDef> = {
   ...elementwiseOps, ...activationOps, ...convOps, ...poolOps, ...normalizationOps, ...reduceOps, ...matMulOps, ...shapeOps, ...resizeOps,
 };
 
-/** Operator sets this loader implements (ai.onnx). */
-export const MIN_OPSET = 7, MAX_OPSET = 21;
+/** Operator sets this loader implements (ai.onnx): 7–21, and older files whose nodes avoid the pre-7 variants below. */
+export const MIN_OPSET = 1, MAX_OPSET = 21;
+/** Attributes of operator versions before opset 7 with semantics this loader does not implement. */
+const LEGACY_ATTRS = ['broadcast', 'consumed_inputs', 'is_test', 'paddings', 'width_scale', 'height_scale'];
 
 /**
  * Throws MODEL_UNSUPPORTED for the first problem: an opset out of range, an unknown operator (named with the first
@@ -39,7 +41,8 @@ export function checkSupported(graph: GraphDef, opset: number, where: string, ch
       `${where}: unsupported ONNX operator${unknown.size > 1 ? 's' : ''} at opset ${opset}: ${list.join('; ')}. CNN Lens supports: ${Object.keys(OPS).sort().join(', ')}.`);
   }
   for (const n of graph.nodes) {
-    const why = OPS[n.opType].check?.(n, opset, check);
+    const legacy = opset < 7 ? LEGACY_ATTRS.find((a) => n.attrs.has(a)) : undefined;
+    const why = legacy ? `the pre-opset-7 attribute '${legacy}' is not supported` : OPS[n.opType].check?.(n, opset, check);
     if (why) throw new EngineError('MODEL_UNSUPPORTED', `${where}: node '${n.name}' (${n.opType}, opset ${opset}): ${why}.`);
   }
 }

@@ -84,6 +84,11 @@ export const activationOps: Record<string, OpDef> = {
   Mish: unary((x) => tf.mul(x, tf.tanh(tf.softplus(x)))),
   Tanh: unary((x) => tf.tanh(x)),
   Softplus: unary((x) => tf.softplus(x)),
+  ThresholdedRelu: unary((x, ctx) => tf.where(tf.greater(x, attrFloat(ctx.node, 'alpha', 1)), x, tf.zerosLike(x))),
+  Celu: unary((x, ctx) => {
+    const a = attrFloat(ctx.node, 'alpha', 1);
+    return tf.add(tf.relu(x), tf.minimum(0, tf.mul(a, tf.sub(tf.exp(tf.div(tf.minimum(x, 0), a)), 1))));
+  }),
   Softsign: unary((x) => tf.div(x, tf.add(tf.abs(x), 1))),
   Softmax: softmaxLike((x) => tf.softmax(x)),
   LogSoftmax: softmaxLike((x) => tf.logSoftmax(x)),

@@ -130,7 +130,8 @@ function convTransposeRun(ins: (Value | undefined)[], ctx: OpCtx): Value[] {
   const g = attrInt(n, 'group', 1);
   const [ci, coG] = w.shape as number[];
   const kh = (oneD ? 1 : w.shape[2]) as number, kw = (oneD ? w.shape[2] : w.shape[3]) as number;
-  const two = (a: number[] | undefined, d: number): [number, number] => (oneD ? [1, a?.[0] ?? d] : [a?.[0] ?? d, a?.[1] ?? d]);
+  // A 1-D op is seen as height 1: stride/dilation 1 and output padding 0 on that axis.
+  const two = (a: number[] | undefined, d: number): [number, number] => (oneD ? [d === 0 ? 0 : 1, a?.[0] ?? d] : [a?.[0] ?? d, a?.[1] ?? d]);
   const s = two(attrInts(n, 'strides'), 1), d = two(attrInts(n, 'dilations'), 1), op = two(attrInts(n, 'output_padding'), 0);
   const kEff = [(kh - 1) * d[0] + 1, (kw - 1) * d[1] + 1];
   const inS = [x.shape[1] as number, x.shape[2] as number];

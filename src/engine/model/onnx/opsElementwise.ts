@@ -71,6 +71,26 @@ export const elementwiseOps: Record<string, OpDef> = {
   Sign: unary(tf.sign),
   Sin: unary(tf.sin),
   Cos: unary(tf.cos),
+  Tan: unary(tf.tan),
+  Asin: unary(tf.asin),
+  Acos: unary(tf.acos),
+  Atan: unary(tf.atan),
+  Sinh: unary(tf.sinh),
+  Cosh: unary(tf.cosh),
+  Asinh: unary(tf.asinh),
+  Acosh: unary(tf.acosh),
+  Atanh: unary(tf.atanh),
+  Round: unary(tf.round), // half to even, as ONNX
+  IsNaN: unary(tf.isNaN),
+  IsInf: {
+    layoutAware: true,
+    run: (ins, ctx) => {
+      const x = need(ins, 0, ctx.node);
+      const neg = attrInt(ctx.node, 'detect_negative', 1) === 1, pos = attrInt(ctx.node, 'detect_positive', 1) === 1;
+      const t = tf.logicalOr(neg ? tf.equal(x.t, -Infinity) : tf.zerosLike(x.t).cast('bool'), pos ? tf.equal(x.t, Infinity) : tf.zerosLike(x.t).cast('bool'));
+      return [{ t, cl: x.cl }];
+    },
+  },
   Identity: unary((x) => x),
   Cast: {
     layoutAware: true,

@@ -36,4 +36,6 @@ export const reduceOps: Record<string, OpDef> = {
   ReduceSumSquare: reduce((x, a, k) => tf.sum(tf.square(x), a, k)),
   ReduceL1: reduce((x, a, k) => tf.sum(tf.abs(x), a, k)),
   ReduceL2: reduce((x, a, k) => tf.sqrt(tf.sum(tf.square(x), a, k))),
+  ReduceLogSum: reduce((x, a, k) => tf.log(tf.sum(x, a, k))),
+  ReduceLogSumExp: reduce((x, a, k) => tf.logSumExp(x, a, k)),
 };

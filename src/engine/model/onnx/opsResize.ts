@@ -10,7 +10,9 @@ interface Mode {
 }
 
 /** Input coordinate of output index x (ONNX coordinate_transformation_mode). */
-function sourceCoord(m: Mode, x: number, scale: number, inLen: number, outLen: number): number {
+function sourceCoord(m: Mode, x: number, scale: number, inLen: number): number {
+  // The resized length is in·scale, unrounded (as the ONNX reference computes it; = the output size given `sizes`).
+  const outLen = inLen * scale;
   switch (m.coord) {
     case 'half_pixel': return (x + 0.5) / scale - 0.5;
     case 'pytorch_half_pixel': return outLen > 1 ? (x + 0.5) / scale - 0.5 : 0;
@@ -44,7 +46,7 @@ function matrix(m: Mode, inLen: number, outLen: number, scale: number): Float32A
   const M = new Float32Array(outLen * inLen);
   const clampI = (i: number) => Math.min(Math.max(i, 0), inLen - 1);
   for (let o = 0; o < outLen; o++) {
-    const x = sourceCoord(m, o, scale, inLen, outLen);
+    const x = sourceCoord(m, o, scale, inLen);
     const row = o * inLen;
     if (m.mode === 'nearest') {
       M[row + clampI(roundNearest(x, m.nearest))] = 1;

@@ -30,15 +30,19 @@ function listArg(ctx: OpCtx, ins: (Value | undefined)[], name: string, i: number
 /** Differentiable gather: tf.gather's gradient needs UnsortedSegmentSum, which the wasm backend lacks. */
 function gather(x: tf.Tensor, idx: tf.Tensor, axis: number): tf.Tensor {
   if (x.dtype !== 'float32') return tf.gather(x, idx, axis);
-  const f = tf.customGrad(((xx: tf.Tensor) => ({
-    value: tf.gather(xx, idx, axis),
-    gradFunc: (dy: tf.Tensor) => {
-      const pre = prod(xx.shape.slice(0, axis)), post = prod(xx.shape.slice(axis + 1)), k = idx.size;
-      const d = tf.transpose(tf.reshape(dy, [pre, k, post]), [1, 0, 2]);
-      const g = tf.scatterND(tf.reshape(idx, [k, 1]), d, [xx.shape[axis], pre, post]);
-      return tf.reshape(tf.transpose(g, [1, 0, 2]), xx.shape);
-    },
-  })) as any) as (x: tf.Tensor) => tf.Tensor;
+  // idx is saved with the forward pass: the op's own tidy would dispose it before the backward pass runs.
+  const f = tf.customGrad(((xx: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([idx]);
+    return {
+      value: tf.gather(xx, idx, axis),
+      gradFunc: (dy: tf.Tensor, [ii]: tf.Tensor[]) => {
+        const pre = prod(xx.shape.slice(0, axis)), post = prod(xx.shape.slice(axis + 1)), k = ii.size;
+        const d = tf.transpose(tf.reshape(dy, [pre, k, post]), [1, 0, 2]);
+        const g = tf.scatterND(tf.reshape(ii, [k, 1]), d, [xx.shape[axis], pre, post]);
+        return tf.reshape(tf.transpose(g, [1, 0, 2]), xx.shape);
+      },
+    };
+  }) as any) as (x: tf.Tensor) => tf.Tensor;
   return f(x);
 }
 
@@ -131,7 +135,8 @@ export const shapeOps: Record<string, OpDef> = {
     run: (ins, ctx) => {
       const x = need(ins, 0, ctx.node);
       const ls = logicalShape(x);
-      const axis = normAxis(attrInt(ctx.node, 'axis', 1), ls.length + 1);
+      const a = attrInt(ctx.node, 'axis', 1);
+      const axis = a < 0 ? a + ls.length : a; // 0 … rank inclusive
       return [p(tf.reshape(toPlain(x), [prod(ls.slice(0, axis)), prod(ls.slice(axis))]))];
     },
   },
@@ -170,7 +175,7 @@ export const shapeOps: Record<string, OpDef> = {
     run: (ins, ctx) => {
       const vs = ins.filter((v): v is Value => !!v);
       const r = vs[0].t.rank;
-      const axis = normAxis(attrInt(ctx.node, 'axis', 0), r);
+      const axis = normAxis(attrInt(ctx.node, 'axis', ctx.opset < 4 ? 1 : 0), r);
       // Empty inputs (a 0-length shape vector) contribute nothing.
       const nonEmpty = vs.filter((v) => v.t.size > 0);
       const use = nonEmpty.length ? nonEmpty : vs.slice(0, 1);
@@ -230,7 +235,7 @@ export const shapeOps: Record<string, OpDef> = {
         idx = tf.tensor(ctx.read(1).map((i) => (i < 0 ? i + d : i)), iv.shape, 'int32');
       } else {
         const i = tf.cast(ins[1]!.t, 'int32');
-        idx = tf.where(tf.less(i, 0), tf.add(i, d), i);
+        idx = tf.where(tf.less(i, 0), tf.add(i, tf.scalar(d, 'int32')), i);
       }
       return [p(gather(x, idx, axis))];
     },
