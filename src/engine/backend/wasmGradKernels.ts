@@ -25,6 +25,38 @@ class KernelScope {
 }
 
 /**
+ * Flipped/transposed copies of filters, keyed by the source filter's data id. Without it every backward conv made a
+ * new filter, and XNNPACK (whose packed-weight cache is keyed by the filter's id) re-packed the weights every call.
+ * Bounded: the oldest entries are freed (a model's weights are far fewer than the bound).
+ */
+const FILTER_CACHE_SIZE = 256;
+/** Derived filters in least-recently-used order, each with the per-source map that refers to it. */
+const filterCache = new Map<TensorInfo, { byKind: Map<string, TensorInfo>; kind: string }>();
+const filterKinds = new WeakMap<object, Map<string, TensorInfo>>();
+function cachedFilter(backend: Backend, filter: TensorInfo, kind: string, make: () => TensorInfo): TensorInfo {
+  let byKind = filterKinds.get(filter.dataId);
+  if (!byKind) { byKind = new Map(); filterKinds.set(filter.dataId, byKind); }
+  const hit = byKind.get(kind);
+  if (hit) {
+    const e = filterCache.get(hit)!;
+    filterCache.delete(hit);
+    filterCache.set(hit, e);
+    return hit;
+  }
+  const made = make();
+  byKind.set(kind, made);
+  filterCache.set(made, { byKind, kind });
+  if (filterCache.size > FILTER_CACHE_SIZE) {
+    const [oldest, e] = filterCache.entries().next().value!;
+    filterCache.delete(oldest);
+    e.byKind.delete(e.kind);
+    backend.disposeData(oldest.dataId);
+  }
+  return made;
+}
+
+
+/**
  * Zero-inserts `dy` by the stride, then pads (or crops) it so that a stride-1 VALID correlation with a
  * `kh×kw` (dilated) kernel returns exactly `outH×outW`. ENGINE_NOTES §3.2.
  */
@@ -70,11 +102,14 @@ const conv2DBackpropInput = (builtin: KernelConfig['kernelFunc']): KernelConfig 
     if (ci < 8) return builtin({ inputs, backend, attrs });
     const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as any, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
     const s = new KernelScope(backend);
-    // flip spatially, swap in/out channels: [kh,kw,co,ci]
-    let f = s.run('Reverse', { x: filter }, { dims: [0, 1] });
-    f = s.run('Transpose', { x: f }, { perm: [0, 1, 3, 2] });
+    // flip spatially, swap in/out channels: [kh,kw,co,ci] (made once per filter)
+    const f = cachedFilter(backend, filter, 'conv', () => {
+      const fs = new KernelScope(backend);
+      const flipped = kh * kw > 1 ? fs.run('Reverse', { x: filter }, { dims: [0, 1] }) : filter;
+      return fs.finish(fs.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }));
+    });
     const t = spreadAndPad(s, dy, info, inputShape[1], inputShape[2]);
-    void kh; void kw; void co;
+    void co;
     const out = s.run('Conv2D', { x: t, filter: f }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1 });
     return s.finish(out);
   },
@@ -90,8 +125,11 @@ const depthwiseBackpropInput: KernelConfig = {
     const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as any, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, true);
     const [kh, kw, c, m] = filter.shape;
     const s = new KernelScope(backend);
-    let f = s.run('Reverse', { x: filter }, { dims: [0, 1] });
-    f = s.run('Reshape', { x: f }, { shape: [kh, kw, c * m, 1] });
+    const f = cachedFilter(backend, filter, 'depthwise', () => {
+      const fs = new KernelScope(backend);
+      const flipped = fs.run('Reverse', { x: filter }, { dims: [0, 1] });
+      return fs.finish(fs.run('Reshape', { x: flipped }, { shape: [kh, kw, c * m, 1] }));
+    });
     const t = spreadAndPad(s, dy, info, inputShape[1], inputShape[2]);
     let out = s.run('DepthwiseConv2dNative', { x: t, filter: f }, {
       strides: 1, pad: 'valid', dilations: [info.dilationHeight, info.dilationWidth],
