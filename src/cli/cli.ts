@@ -6,6 +6,9 @@ import { EngineHost } from '../engine/host/engineHost';
 import { EngineError } from '../engine/errors';
 import { explain } from './explainCommand';
 import { pointing } from './pointingCommand';
+import { probe } from './probeCommand';
+import { world } from './worldCommand';
+import { similarity, SIMILARITY_USAGE } from './similarityCommand';
 import { backendChoice, DEMO_MODEL, imageSource, modelSpec, positiveInt, UsageError, type Flags } from './args';
 
 const USAGE = `CNN Lens — understand image CNNs.
@@ -16,13 +19,17 @@ Usage:
         [--output-layer NAME] [--top K] [--backend tensorflow|wasm|cpu] [--json]
   node dist/cli.js info [--model PATH] [--backend …] [--json]
   node dist/cli.js demo [--out DIR] [--backend …]
+  node dist/cli.js world --out DIR [--count 200] [--seed 3001] [--size 64]   (synthetic dataset: Broden + VOC)
   node dist/cli.js explain [model/image/preprocessing flags as predict] [--method extremal|meaningful|gradient|guided|
         deconvnet|gradcam|linear|rise|occlusion] [--target INDEX] [--areas 0.05,0.1,0.2] [--variant preserve|delete|dual]
         [--perturbation blur|fade] [--reward simple|contrastive] [--iterations N] [--layer NAME] [--seed N] --out DIR
   node dist/cli.js pointing [model/preprocessing flags] --images DIR --annotations DIR|FILE --class-map FILE
         --methods extremal,gradcam,… --out DIR [--difficult FILE] [--image-set FILE] [--limit N] [--tolerance PX]
         [--iterations N] [--areas …]
-  node dist/cli.js probe | similarity   (not available yet)
+  ${SIMILARITY_USAGE}
+  node dist/cli.js probe --model PATH --layer NAME --dataset DIR [--concepts a,b] [--categories c]
+        [--kind segmentation|classification|both] [--quantile 0.005] [--epochs 30] [--seed N] [--skip-curve]
+        [--cache DIR] [--batch-size N] [--out DIR] [--json]
 
 Without --model the bundled demo model is used. Run 'node dist/cli.js <command> --help' for details.`;
 
@@ -35,7 +42,9 @@ const OPTIONS = {
   perturbation: { type: 'string' }, reward: { type: 'string' }, iterations: { type: 'string' }, layer: { type: 'string' },
   seed: { type: 'string' }, images: { type: 'string' }, annotations: { type: 'string' }, 'class-map': { type: 'string' },
   methods: { type: 'string' }, difficult: { type: 'string' }, 'image-set': { type: 'string' }, limit: { type: 'string' },
-  tolerance: { type: 'string' },
+  tolerance: { type: 'string' }, probe: { type: 'string' }, dataset: { type: 'string' }, concepts: { type: 'string' },
+  categories: { type: 'string' }, kind: { type: 'string' }, quantile: { type: 'string' }, epochs: { type: 'string' },
+  cache: { type: 'string' }, 'batch-size': { type: 'string' }, 'skip-curve': { type: 'boolean' }, count: { type: 'string' }, size: { type: 'string' },
 } as const;
 
 function host(f: Flags): EngineHost {
@@ -134,10 +143,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'predict': await predict(values); break;
       case 'info': await info(values); break;
       case 'demo': await demo(values); break;
+      case 'world': await world(values); break;
       case 'explain': { const h = host(values); try { await explain(values, h, interruptSignal()); } finally { await h.dispose(); } break; }
       case 'pointing': { const h = host(values); try { await pointing(values, h, interruptSignal()); } finally { await h.dispose(); } break; }
-      case 'probe': case 'similarity':
-        throw new UsageError(`'${command}' is not available in this version yet`);
+      case 'similarity': { const h = host(values); try { await similarity(values, h, interruptSignal()); } finally { await h.dispose(); } break; }
+      case 'probe': { const h = host(values); try { await probe(values, h, interruptSignal()); } finally { await h.dispose(); } break; }
       default: throw new UsageError(`unknown command '${command}'`);
     }
     return 0;

@@ -7,7 +7,9 @@ import { imageToInput, readRawInput, resolvePreprocessing } from './image/prepro
 import type { LoadedModel } from './model/loadModel';
 import { ModelCache } from './modelCache';
 import './methods/allMethods';
-import { getMethod } from './methods/registry';
+import { getMethod, methodNames } from './methods/registry';
+import { computeSimilarity } from './similarity/computeSimilarity';
+import { handleProbe } from './probing/probeRequest';
 import type { EngineRequest, EngineResultOf, ImageSource, Prediction, ProgressPayload } from './worker/protocol';
 
 export interface RequestContext {
@@ -108,6 +110,19 @@ export async function handle<T extends EngineRequest>(req: T, ctx: RequestContex
           image: await modelViewOf(loaded, r.image),
         } as EngineResultOf<T['type']>;
       } finally { x.dispose(); }
+    }
+    // Added for the Explain flow's method picker (issue #3).
+    case 'methods':
+      return { names: methodNames() } as EngineResultOf<T['type']>;
+    // Similarity overlays (issue #6): activations once, normalised per cell; hovers are computed by the receiver.
+    case 'similarity': {
+      const loaded = await models.get(r.model);
+      return await computeSimilarity(loaded, r.images, { layers: r.layers, batchSize: r.batchSize }, ctx) as EngineResultOf<T['type']>;
+    }
+    // Concept probing (issue #5): the whole pipeline lives in probing/.
+    case 'probe': {
+      const loaded = await models.get(r.model);
+      return await handleProbe(loaded, r, ctx) as EngineResultOf<T['type']>;
     }
     case 'selfTest': {
       if (r.action === 'crash') {

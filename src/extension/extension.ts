@@ -4,8 +4,11 @@ import * as vscode from 'vscode';
 import type { CnnLensApi } from './api';
 import { showEngineInfo } from './commands/showEngineInfo';
 import { EngineClient } from './engineClient';
+import { registerExplainFeatures } from './explain/registerExplainFeatures';
+import { registerModelFeatures } from './models/registerModelFeatures';
 import { Notifier } from './notifier';
 import { CnnLensOutput } from './output';
+import { registerSimilarityFeatures } from './similarity/registerSimilarityFeatures';
 
 export function activate(context: vscode.ExtensionContext): CnnLensApi {
   const out = new CnnLensOutput();
@@ -17,6 +20,9 @@ export function activate(context: vscode.ExtensionContext): CnnLensApi {
     vscode.commands.registerCommand('cnnLens.showEngineInfo', () =>
       showEngineInfo(engineClient, out, notifier, context.extensionPath)),
   );
+  const { registry } = registerModelFeatures(context, { engineClient, out, notifier });
+  registerExplainFeatures(context, { engineClient, out, notifier, models: registry });
+  registerSimilarityFeatures(context, { engineClient, out, notifier });
   return { engineClient, outputLines: () => out.lines(), notifications: () => notifier.history() };
 }
 

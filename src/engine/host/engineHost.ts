@@ -25,6 +25,8 @@ interface Pending {
   reject: (e: Error) => void;
   onProgress?: (p: ProgressPayload) => void;
   cancelTimer?: NodeJS.Timeout;
+  /** Removes the abort listener once the request is settled (long jobs send thousands of requests on one signal). */
+  detach?: () => void;
 }
 
 /** How long a cancelled request may take to stop cooperatively before the worker is terminated. */
@@ -69,6 +71,7 @@ export class EngineHost {
       };
       if (options.signal?.aborted) onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
+      p.detach = () => options.signal?.removeEventListener('abort', onAbort);
       this.post(worker, { kind: 'request', id, request });
     });
   }
@@ -128,6 +131,7 @@ export class EngineHost {
     if (!p) return;
     this.pending.delete(id);
     if (p.cancelTimer) clearTimeout(p.cancelTimer);
+    p.detach?.();
     f(p);
   }
 
@@ -139,6 +143,7 @@ export class EngineHost {
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       if (p.cancelTimer) clearTimeout(p.cancelTimer);
+      p.detach?.();
       p.reject(err);
     }
     void worker.terminate();

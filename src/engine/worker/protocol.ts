@@ -2,6 +2,8 @@
 // The host is the extension's engine client or the CLI; the engine runs in a worker_thread.
 import type { AttributionMap, AttributionResult, MethodName } from '../methods/attributionMethod';
 import type { ModelInfo, Preprocessing } from '../model/modelTypes';
+import type { DatasetSpec, ProbeResult, ProbeSettingsInput } from '../probing/probeTypes';
+import type { SimilarityResult } from '../similarity/similarityTypes';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
@@ -48,6 +50,12 @@ export type EngineRequest =
   | { type: 'predict'; model: ModelSpec; image: ImageSource; top: number }
   /** Attribution: `target` defaults to the top-1 class; `settings` are the method's (validated before any work). */
   | { type: 'explain'; model: ModelSpec; image: ImageSource; method: MethodName; target?: number; settings: Record<string, unknown> }
+  /** The attribution methods this build registers (added for the Explain flow's method picker, issue #3). */
+  | { type: 'methods' }
+  /** Similarity overlays (issue #6): normalised cell vectors of `layers` (default: one 14–28 grid layer) for the images. */
+  | { type: 'similarity'; model: ModelSpec; images: ImageSource[]; layers?: string[]; batchSize?: number }
+  /** Concept probing (issue #5): NetDissect + Net2Vec on a Broden or concept-folders dataset at one layer. */
+  | { type: 'probe'; model: ModelSpec; dataset: DatasetSpec; settings: ProbeSettingsInput }
   /** Test aid: crashes the worker, or computes without yielding for `ms` (honouring cancellation or not). */
   | { type: 'selfTest'; action: 'crash' | 'spin' | 'spinUncooperative'; ms?: number };
 
@@ -56,6 +64,9 @@ export type EngineResultOf<T extends EngineRequest['type']> =
   T extends 'loadModel' ? { model: ModelInfo; labels: string[] | null } :
   T extends 'predict' ? { backend: BackendName; predictions: Prediction[]; logits: number[]; model: ModelInfo } :
   T extends 'explain' ? ExplainResult :
+  T extends 'methods' ? { names: MethodName[] } :
+  T extends 'similarity' ? SimilarityResult :
+  T extends 'probe' ? ProbeResult :
   T extends 'selfTest' ? { done: true } :
   never;
 
@@ -84,7 +95,7 @@ export type WorkerMessage =
   | { kind: 'log'; message: string };
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const REQUEST_TYPES = new Set(['info', 'loadModel', 'predict', 'explain', 'selfTest']);
+const REQUEST_TYPES = new Set(['info', 'loadModel', 'predict', 'explain', 'methods', 'similarity', 'probe', 'selfTest']);
 
 export function validateHostMessage(m: unknown): HostMessage {
   if (!isObj(m) || typeof m.kind !== 'string') throw new Error('malformed host message');

@@ -11,7 +11,8 @@ interface FailedTest { title: string; error: string }
 function testFiles(root: string): string[] {
   return (fs.readdirSync(root, { recursive: true }) as string[])
     .filter((f) => f.endsWith('.test.js'))
-    .sort()
+    // extension.test.js first: it checks the extension is not active before any command runs.
+    .sort((a, b) => Number(!a.endsWith('extension.test.js')) - Number(!b.endsWith('extension.test.js')) || a.localeCompare(b))
     .map((f) => path.join(root, f));
 }
 

@@ -101,3 +101,15 @@ export function block<T extends { length: number; subarray(a: number, b: number)
   const n = a.length / count;
   return a.subarray(index * n, (index + 1) * n);
 }
+
+/** ‖a − b‖₂ / ‖b‖₂: the overall error of a whole tensor, insensitive to a few outlying entries. */
+export function relL2(a: Numeric, b: Numeric): number {
+  sameLength(a, b);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num) / Math.sqrt(den);
+}

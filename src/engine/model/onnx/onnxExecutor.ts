@@ -153,7 +153,9 @@ export class OnnxExecutor {
       const prepared = def.layoutAware ? ins : ins.map((v) => (v && v.cl ? plain(toPlain(v)) : v));
       let outs: Value[];
       try {
-        outs = tf.tidy(() => def.run(prepared, ctx) as unknown as tf.TensorContainer) as unknown as Value[];
+        // Folded steps run in their own scope (only their outputs are kept); data steps run in the caller's scope,
+        // like OpGraph, which saves a tidy per node on the hot path.
+        outs = fold && cacheable ? tf.tidy(() => def.run(prepared, ctx) as unknown as tf.TensorContainer) as unknown as Value[] : def.run(prepared, ctx);
       } catch (e) {
         const err = e as Error;
         if ((err as any).code) throw err;

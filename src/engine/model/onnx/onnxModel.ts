@@ -107,7 +107,7 @@ export async function loadOnnxModel(file: string, outputNode?: string): Promise<
         for (const [k, v] of Object.entries(r)) shapes.set(k, logicalShape(v));
       });
     } catch (e) {
-      if (e instanceof EngineError) throw e;
+      if (e instanceof EngineError) throw new EngineError(e.code, `${file}: ${e.message}`);
       throw new EngineError('MODEL_CORRUPT', `${file}: the graph cannot run on a [1,${c},${h},${w}] input: ${(e as Error).message}`);
     }
     // Shapes without the batch axis; 4-D (NCHW) activations are reported NHWC-style as [H, W, C], as the engine sees them.

@@ -1,5 +1,6 @@
 // The contract between the graph executor and the operator implementations, plus attribute readers.
 import type * as tf from '@tensorflow/tfjs-core';
+import { EngineError } from '../../errors';
 import type { ReluRule } from '../reluRules';
 import type { AttrValue, NodeDef } from './decodeModel';
 import type { HostTensor } from './tensorProto';
@@ -68,4 +69,14 @@ export function need(ins: (Value | undefined)[], i: number, node: NodeDef): Valu
   const v = ins[i];
   if (!v) throw new Error(`${node.opType} '${node.name}' needs input ${i}`);
   return v;
+}
+
+/** Largest tensor an operator may be asked to create (elements): guards the backend against corrupt shape data. */
+const MAX_ELEMENTS = 2 ** 28;
+/** Throws MODEL_CORRUPT unless `shape` is a valid, reasonably sized tensor shape. Call before allocating. */
+export function checkSize(shape: number[], what: string): number[] {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0) || n > MAX_ELEMENTS)
+    throw new EngineError('MODEL_CORRUPT', `${what} would create a tensor of shape [${shape.join(',')}], which is invalid or too large.`);
+  return shape;
 }

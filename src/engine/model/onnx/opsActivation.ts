@@ -32,6 +32,10 @@ export function clip(x: tf.Tensor, lo: number, hi: number, rule: ReluRule): tf.T
   return y;
 }
 
+/** x for x > 0, a·(eˣ − 1) otherwise; written without a comparison so that it differentiates (tf.where's
+ * condition would put a gradient-less Greater on the tape). */
+const expLinear = (x: tf.Tensor, a: number) => tf.add(tf.relu(x), tf.mul(a, tf.sub(tf.exp(tf.minimum(x, 0)), 1)));
+
 const hardSigmoid = (x: tf.Tensor, a: number, b: number) => tf.clipByValue(tf.add(tf.mul(x, a), b), 0, 1);
 
 /** Softmax-like op along `axis` (opset ≥ 13), or over the flattened trailing axes from `axis` on (before 13). */
@@ -68,11 +72,11 @@ export const activationOps: Record<string, OpDef> = {
   },
   Elu: unary((x, ctx) => {
     const a = attrFloat(ctx.node, 'alpha', 1);
-    return a === 1 ? tf.elu(x) : tf.where(tf.greater(x, 0), x, tf.mul(a, tf.sub(tf.exp(tf.minimum(x, 0)), 1)));
+    return a === 1 ? tf.elu(x) : expLinear(x, a);
   }),
   Selu: unary((x, ctx) => {
     const a = attrFloat(ctx.node, 'alpha', 1.67326319217681884765625), g = attrFloat(ctx.node, 'gamma', 1.05070102214813232421875);
-    return tf.mul(g, tf.where(tf.greater(x, 0), x, tf.mul(a, tf.sub(tf.exp(tf.minimum(x, 0)), 1))));
+    return tf.mul(g, expLinear(x, a));
   }),
   Clip: {
     layoutAware: true,
@@ -84,7 +88,7 @@ export const activationOps: Record<string, OpDef> = {
   Mish: unary((x) => tf.mul(x, tf.tanh(tf.softplus(x)))),
   Tanh: unary((x) => tf.tanh(x)),
   Softplus: unary((x) => tf.softplus(x)),
-  ThresholdedRelu: unary((x, ctx) => tf.where(tf.greater(x, attrFloat(ctx.node, 'alpha', 1)), x, tf.zerosLike(x))),
+  ThresholdedRelu: unary((x, ctx) => tf.mul(x, tf.step(tf.sub(x, attrFloat(ctx.node, 'alpha', 1))))),
   Celu: unary((x, ctx) => {
     const a = attrFloat(ctx.node, 'alpha', 1);
     return tf.add(tf.relu(x), tf.minimum(0, tf.mul(a, tf.sub(tf.exp(tf.div(tf.minimum(x, 0), a)), 1))));

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NodeDef } from './decodeModel';
 import { toChannelsLast, type Value } from './layout';
 import { clip } from './opsActivation';
-import { attrInt, attrInts, attrString, need, type CheckCtx, type OpCtx, type OpDef } from './opTypes';
+import { attrInt, attrInts, attrString, checkSize, need, type CheckCtx, type OpCtx, type OpDef } from './opTypes';
 
 /** Number of spatial axes of a conv-like node, from kernel_shape or the weight. */
 function spatialRank(n: NodeDef, c: CheckCtx): number | undefined {
@@ -61,6 +61,11 @@ function geometry(n: NodeDef, x: tf.Tensor4D, k: [number, number], oneD: boolean
   let p = resolvePads(n, spatial, oneD ? [kEff[1]] : kEff, oneD ? [s[1]] : s);
   if (oneD) p = [0, p[0], 0, p[1]];
   if (extraPads) p = p.map((v, i) => v + extraPads[i]);
+  // Validated here, before the backend sees them (corrupt files).
+  const out = [0, 1].map((i) => Math.floor((x.shape[i + 1] + p[i] + p[i + 2] - kEff[i]) / s[i]) + 1);
+  if (p.some((v) => v < 0) || s.some((v) => v < 1) || d.some((v) => v < 1) || out.some((v) => v < 1))
+    throw new Error(`${n.opType} '${n.name}': invalid geometry (pads ${p}, strides ${s}, dilations ${d}) for input ${x.shape}`);
+  checkSize([x.shape[0], ...out, x.shape[3]], `${n.opType} '${n.name}'`);
   return { k, s, d, pads: [[p[0], p[2]], [p[1], p[3]]] };
 }
 
@@ -155,6 +160,9 @@ function convTransposeRun(ins: (Value | undefined)[], ctx: OpCtx): Value[] {
       out.push(full[i] + op[i] - pads2[i] - pads2[i + 2]);
     }
   }
+  if (s.some((v) => v < 1) || d.some((v) => v < 1)) throw new Error(`ConvTranspose '${n.name}': invalid strides/dilations`);
+  checkSize([x.shape[0], ...full, coG * g], `ConvTranspose '${n.name}'`);
+  checkSize([x.shape[0], ...out, coG * g], `ConvTranspose '${n.name}'`);
   const filter = (() => {
     const make = () => dilateKernel(tf.transpose(oneD ? tf.expandDims(w, 2) : w, [2, 3, 1, 0]) as tf.Tensor4D, d);
     return ctx.isStatic(1) ? ctx.memo('filter', make) : make();

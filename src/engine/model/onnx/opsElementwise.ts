@@ -1,6 +1,7 @@
 // Elementwise ONNX operators with numpy-style broadcasting: arithmetic, comparisons, logic, Where, Cast and the
 // unary maths functions. All keep a channels-last operand channels-last (layout.ts), so they cost no transposes.
 import * as tf from '@tensorflow/tfjs-core';
+import { registerComparisonGradients } from './comparisonGradients';
 import { alignForBroadcast, type Value } from './layout';
 import { attrInt, need, type OpDef } from './opTypes';
 import { hostDType, onnxTypeName } from './tensorProto';
@@ -27,6 +28,8 @@ const unary = (f: (x: tf.Tensor) => tf.Tensor): OpDef => ({
   layoutAware: true,
   run: (ins, ctx) => { const x = need(ins, 0, ctx.node); return [{ t: f(x.t), cl: x.cl }]; },
 });
+
+registerComparisonGradients();
 
 const isInt = (t: tf.Tensor) => t.dtype === 'int32';
 const sameType = (a: tf.Tensor, b: tf.Tensor) => (a.dtype === b.dtype ? b : tf.cast(b, a.dtype));

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { toChannelsLast, type Value } from './layout';
 import { checkSpatial, resolvePads } from './opsConv';
-import { attrInt, attrInts, need, type OpCtx, type OpDef } from './opTypes';
+import { attrInt, attrInts, checkSize, need, type OpCtx, type OpDef } from './opTypes';
 
 /** count elements of a step-`s` sequence of `n` values starting at `start` along `axis` (slices only: differentiable). */
 function strided(x: tf.Tensor, axis: number, start: number, n: number, s: number): tf.Tensor {
@@ -40,6 +40,9 @@ function poolGeometry(ctx: OpCtx, x: tf.Tensor4D, oneD: boolean): PoolGeom {
     if (ceil && (o - 1) * s[i] >= inS[i] + begin[i]) o--;
     return Math.max(o, 0);
   });
+  if ([...k, ...s, ...d].some((v) => v < 1) || [...begin, ...end].some((v) => v < 0))
+    throw new Error(`${n.opType} '${n.name}': invalid kernel/strides/dilations/pads`);
+  checkSize([x.shape[0], ...inS.map((v, i) => v + begin[i] + end[i] + kEff[i]), x.shape[3]], `${n.opType} '${n.name}'`);
   return { k, s, d, begin, end, out, inS };
 }
 

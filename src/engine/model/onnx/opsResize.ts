@@ -3,7 +3,7 @@
 // ONNX definition exactly and is differentiable with respect to the image.
 import * as tf from '@tensorflow/tfjs-core';
 import { logicalShape, physicalAxis, type Value } from './layout';
-import { attrFloat, attrFloats, attrInt, attrInts, attrString, need, normAxis, type OpCtx, type OpDef } from './opTypes';
+import { attrFloat, attrFloats, attrInt, attrInts, attrString, checkSize, need, normAxis, type OpCtx, type OpDef } from './opTypes';
 
 interface Mode {
   mode: string; coord: string; nearest: string; cubicA: number; excludeOutside: boolean;
@@ -84,6 +84,8 @@ function alongAxis(x: tf.Tensor, axis: number, M: tf.Tensor2D): tf.Tensor {
 function resize(x: Value, ctx: OpCtx, m: Mode, scales: number[] | null, sizes: number[] | null): Value {
   const ls = logicalShape(x), r = ls.length;
   const out = sizes ?? ls.map((d, i) => Math.floor(d * scales![i]));
+  checkSize(out, `${ctx.node.opType} '${ctx.node.name}'`);
+  out.forEach((o, a) => checkSize([o, ls[a]], `${ctx.node.opType} '${ctx.node.name}' interpolation matrix`));
   let t = x.t;
   for (let a = 0; a < r; a++) {
     if (out[a] === ls[a] && (!scales || scales[a] === 1)) continue;

@@ -2,21 +2,11 @@
 // Split, Slice, Gather, Pad, Tile, Expand, Range. Shape arithmetic (Shape→Gather→Concat→Reshape) reads small
 // static tensors on the host; the executor folds it once per input shape so it costs nothing per call.
 import * as tf from '@tensorflow/tfjs-core';
-import { EngineError } from '../../errors';
 import { clPerm, logicalShape, physicalAxis, toPlain, type Value } from './layout';
-import { attrFloats, attrInt, attrInts, attrString, attrTensor, need, normAxis, type OpCtx, type OpDef } from './opTypes';
+import { attrFloats, attrInt, attrInts, attrString, attrTensor, checkSize, need, normAxis, type OpCtx, type OpDef } from './opTypes';
 import type { HostTensor } from './tensorProto';
 
 export const hostToTensor = (h: HostTensor): tf.Tensor => tf.tensor(h.data, h.dims, h.dtype);
-
-/** Largest tensor a shape computed from the graph may ask for (guards against corrupt shape constants). */
-const MAX_ELEMENTS = 2 ** 28;
-function checkSize(shape: number[], what: string): number[] {
-  const n = shape.reduce((a, b) => a * b, 1);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0) || n > MAX_ELEMENTS)
-    throw new EngineError('MODEL_CORRUPT', `${what} asks for a tensor of shape [${shape.join(',')}], which is invalid or too large.`);
-  return shape;
-}
 
 const p = (t: tf.Tensor): Value => ({ t, cl: false });
 const prod = (a: number[]) => a.reduce((x, y) => x * y, 1);
@@ -252,9 +242,9 @@ export const shapeOps: Record<string, OpDef> = {
       const pads: [number, number][] = Array.from({ length: r }, () => [0, 0]);
       axes.forEach((a, i) => { pads[a] = [raw[i] ?? 0, raw[i + axes.length] ?? 0]; });
       const phys = x.cl ? clPerm(r).map((a) => pads[a]) : pads;
-      const out = padValue(x.t, phys, attrString(ctx.node, 'mode', 'constant'), value);
-      checkSize(out.shape, `Pad '${ctx.node.name}'`);
-      return [{ t: out, cl: x.cl }];
+      // Checked before any allocation: a corrupt pads constant must not reach the backend.
+      checkSize(x.t.shape.map((d, i) => d + phys[i][0] + phys[i][1]), `Pad '${ctx.node.name}'`);
+      return [{ t: padValue(x.t, phys, attrString(ctx.node, 'mode', 'constant'), value), cl: x.cl }];
     },
   },
   Tile: {

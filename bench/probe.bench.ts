@@ -1,0 +1,46 @@
+// Concept probing on the synthetic world (Broden format, 224-pixel images, 112-pixel label maps) with the shared
+// MobileNet v1 0.25: activation-extraction throughput (images per second, uncached) and Net2Vec probe training
+// time per concept (segmentation + classification at the reference settings, then the filters-needed retraining).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { initBackend } from '../src/engine/backend/backend';
+import { writeBroden } from '../src/engine/datasets/brodenWriter';
+import { generateWorld } from '../src/engine/datasets/syntheticWorld';
+import { resolvePreprocessing } from '../src/engine/image/resolvePreprocessing';
+import { loadModel } from '../src/engine/model/loadModel';
+import { openDataset, resolveProbeSettings, runProbe } from '../src/engine/probing/probeRun';
+
+const MODEL = '../shared/models/mobilenet_v1_025/model.json';
+const IMAGES = Number(process.env.PROBE_BENCH_IMAGES ?? 120);
+const LAYER = process.env.PROBE_BENCH_LAYER ?? 'conv_pw_11_relu';
+const CONCEPTS = ['object', 'red', 'blue', 'circle'];
+
+async function main() {
+  if (!fs.existsSync(MODEL)) { console.log('skipped: ../shared/models/mobilenet_v1_025 not found'); return; }
+  const info = await initBackend('auto');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnnlens-probe-bench-'));
+  try {
+    let t0 = performance.now();
+    await writeBroden(path.join(dir, 'broden'), generateWorld(3, IMAGES, { size: 224 }));
+    console.log(`backend ${info.backend}; synthetic world ${IMAGES} images at 224 px written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const loaded = await loadModel({ path: MODEL, preprocessing: { inputRange: [-1, 1] } });
+    const pre = resolvePreprocessing(loaded.preprocessing, loaded.model.info.inputShape);
+    const ctx = { isCancelled: () => false, progress: () => undefined };
+    for (const curve of [false, true]) {
+      const input = { layer: LAYER, concepts: CONCEPTS, cacheDir: path.join(dir, 'cache'), filtersNeeded: curve };
+      const ds = await openDataset({ path: path.join(dir, 'broden') }, input);
+      t0 = performance.now();
+      const r = await runProbe(loaded.model, pre, MODEL, ds, resolveProbeSettings(input), ctx, info.backend);
+      const a = r.activations;
+      if (!curve) console.log(`activations ${LAYER} ${a.h}×${a.w}×${a.filters}: ${a.imagesPerSecond!.toFixed(1)} images/s (batch 16, incl. decoding); ` +
+        `thresholds ${r.timings.thresholds.toFixed(2)} s; dissection pass ${r.timings.dissection.toFixed(1)} s (${(IMAGES / r.timings.dissection).toFixed(1)} images/s)`);
+      console.log(`probes${curve ? ' + filters-needed curve' : ''}: ${(r.timings.probes / CONCEPTS.length).toFixed(2)} s per concept ` +
+        `(segmentation + classification, 30 epochs; ${CONCEPTS.length} concepts, activations ${a.cached ? 'cached' : 'computed'})`);
+      for (const c of r.concepts) console.log(`  ${c.concept.padEnd(8)} seg IoU ${c.segmentation?.score.toFixed(3)} (best filter ${c.segmentation?.bestFilterScore.toFixed(3)}), cls AP ${c.classification?.score.toFixed(3)} (best filter ${c.classification?.bestFilterScore.toFixed(3)})`);
+    }
+    loaded.model.dispose();
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
