@@ -23,9 +23,13 @@ export function referenceZeros(n: number, area: number): number {
 /**
  * r_a rearranged into the mask's own order: entry p gets the reference value of the rank p has in the ascending
  * sort. Σ(sorted − r)² = Σ(m − r∘rank)², and the gradient 2(m_p − r_rank(p)) is what torch.sort's backward sends
- * to position p. Ties are ranked stably by (value, index) (§0.7): among equal values the later indices get the 1s.
+ * to position p, without a gather gradient (which the wasm backend lacks). Ties are ranked stably by
+ * (value, index) (§0.7): among equal values the later indices get the 1s. torch.sort is unstable, and its float32
+ * masks break some of our exact ties by rounding, so gradients of tied entries at the 0/1 boundary can differ.
  */
-export function rankedReference(values: ArrayLike<number>, zeros: number): Float32Array {
+export function rankedReference(mask: ArrayLike<number>, zeros: number): Float32Array {
+  // Compare in float32, the precision the mask (and its sorted copy) has.
+  const values = mask instanceof Float32Array ? mask : Float32Array.from(mask);
   const n = values.length;
   const target = new Float32Array(n);
   const ones = n - zeros;

@@ -43,7 +43,7 @@ export function maskGeometry(height: number, width: number, step: number, sigma:
 
 /**
  * Source cell of each upsampled row/column, as PyTorch's nearest interpolation computes it in float32:
- * `⌊u · float32(mid/up)⌋`. For an integer factor this is ⌊u/step⌋ (checked by `MaskGenerator`).
+ * `⌊u · float32(mid/up)⌋` (for step 7 this equals ⌊u/7⌋ for every u, METHODS §1.4).
  */
 function nearestSource(mid: number, up: number, out: number): Int32Array {
   const scale = Math.fround(Math.fround(mid) / Math.fround(up));
@@ -95,36 +95,39 @@ export interface GeneratedMask {
   full: tf.Tensor4D;
 }
 
-/** Mask generator for one input size; holds the weight tensor (dispose when done). */
+/**
+ * Mask generator for one input size and (step, sigma).
+ *
+ * The reference materialises K×81×H'×W' tap tensors (unfold, nearest upsampling, weighting, softmax over taps);
+ * as TF.js ops that is several 66 MB tensors per iteration and, on the cpu backend, tens of seconds (Tile and
+ * broadcasting kernels are per-element there). The same arithmetic is done here in one pass over the taps as a
+ * custom op with its analytic gradient, identical on every backend:
+ *   z_t = Wt[y,x,t]·P[cell_t(y,x)]          (0 for cells outside the grid)
+ *   m   = Σ_t z_t·e_t / Σ_t e_t,  e_t = exp(coldness·z_t)     (softmax pooling over all R² taps, zeros included)
+ *   ∂m/∂z_t = s_t·(1 + coldness·(z_t − m)),  s_t = e_t / Σ e
+ * then clamp to [0,1] (gradient passed where 0 ≤ m ≤ 1, §0.7). Sums run in float64 (the reference's float32
+ * rounding is ~1e−7 relative).
+ */
 export class MaskGenerator {
   readonly geometry: MaskGeometry;
-  private readonly weights: tf.Tensor4D;
-  /** One-hot [R, R, 1, R²] filter: a VALID conv with it is F.unfold (exact: one product by 1, the rest by 0). */
-  private readonly unfoldFilter: tf.Tensor4D;
+  /** Wt as [H'·W'·R²] (pixel-major, tap-minor). */
+  private readonly weights: Float32Array;
+  /** Parameter-grid row of tap row ky at full-mask row y: rowCell[y·R + ky], −1 outside the grid. */
+  private readonly rowCell: Int32Array;
+  private readonly colCell: Int32Array;
 
   constructor(height: number, width: number, step: number, sigma: number) {
     const g = maskGeometry(height, width, step, sigma);
     this.geometry = g;
-    // The reference upsamples with PyTorch's float32 nearest rule; our repeat-by-step equals it iff every source
-    // index is ⌊u/step⌋ (true for step 7 and all sizes we know of). Refuse silently different geometry.
-    for (const axis of [0, 1]) {
-      const src = nearestSource(g.shapeMid[axis], g.shapeUp[axis], g.shapeOut[axis]);
-      for (let u = 0; u < src.length; u++) {
-        if (src[u] !== Math.floor(u / step)) {
-          throw new EngineError('BAD_ARGUMENT', `step ${step} on a ${height}×${width} input hits PyTorch's float32 nearest-index rounding; choose another step`);
-        }
-      }
-    }
-    const taps = g.window * g.window;
-    this.weights = tf.tensor4d(generatorWeights(g), [1, g.shapeOut[0], g.shapeOut[1], taps]);
-    const eye = new Float32Array(taps * taps);
-    for (let k = 0; k < taps; k++) eye[k * taps + k] = 1;
-    this.unfoldFilter = tf.tensor4d(eye, [g.window, g.window, 1, taps]);
+    this.weights = generatorWeights(g);
+    this.rowCell = tapCells(g, 0);
+    this.colCell = tapCells(g, 1);
   }
 
-  /** The generator weights `Wt` as NHWC [1, H', W', R²]. */
-  get weightTensor(): tf.Tensor4D {
-    return this.weights;
+  /** The generator weights Wt as NHWC [1, H', W', R²] (a new tensor; the caller disposes it). */
+  weightTensor(): tf.Tensor4D {
+    const g = this.geometry;
+    return tf.tensor4d(this.weights, [1, g.shapeOut[0], g.shapeOut[1], g.window * g.window]);
   }
 
   /** Parameters [K, h, w, 1] (h×w = shapeIn) → cropped and full masks (§1.4 steps 1–5). Differentiable. */
@@ -134,31 +137,122 @@ export class MaskGenerator {
     if (ph !== g.shapeIn[0] || pw !== g.shapeIn[1] || pc !== 1) {
       throw new EngineError('INTERNAL', `mask parameters [${params.shape}] do not match the grid ${g.shapeIn}`);
     }
-    const [midH, midW] = g.shapeMid;
-    const [upH, upW] = g.shapeUp;
     const [outH, outW] = g.shapeOut;
-    const taps = g.window * g.window;
-    const s = g.step;
+    const op = tf.customGrad<tf.Tensor4D>((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const p = args[0] as tf.Tensor;
+      // Host copies: the backward pass (run later, if at all) reuses the pooled values and denominators.
+      const pData = Float32Array.from(p.dataSync() as Float32Array);
+      const { full, pooled, denom } = this.forward(pData, k);
+      return {
+        value: tf.tensor4d(full, [k, outH, outW, 1]),
+        gradFunc: (dy: tf.Tensor4D) =>
+          tf.tensor4d(this.backward(pData, pooled, denom, dy.dataSync() as Float32Array, k), [k, ph, pw, 1]),
+      };
+    });
     return tf.tidy(() => {
-      // 1–2. Zero-pad and unfold the R×R neighbourhoods: [K, midH, midW, R²].
-      const padded = tf.pad(params, [[0, 0], [g.padding, g.padding], [g.padding, g.padding], [0, 0]]);
-      const unfolded = tf.conv2d(padded, this.unfoldFilter, 1, 'valid');
-      // Nearest upsampling by the integer step = repeat every row and column s times; then drop the last s−1.
-      const rows = tf.broadcastTo(unfolded.reshape([k * midH, 1, midW * taps]), [k * midH, s, midW * taps]);
-      const cols = tf.broadcastTo(rows.reshape([k * upH * midW, 1, taps]), [k * upH * midW, s, taps]);
-      const up = cols.reshape([k, upH, upW, taps]).slice([0, 0, 0, 0], [k, outH, outW, taps]);
-      const z = tf.mul(this.weights, up);
-      // 3. Smooth max over all R² taps (zeros included), 4. clamp.
-      const pooled = tf.sum(tf.mul(z, tf.softmax(tf.mul(z, COLDNESS))), 3, true);
-      const full = tf.clipByValue(pooled, 0, 1) as tf.Tensor4D;
-      // 5. Crop the image region.
+      const full = op(params);
       const cropped = full.slice([0, g.cropOffset, g.cropOffset, 0], [k, g.shape[0], g.shape[1], 1]);
       return { cropped, full };
     });
   }
 
-  dispose(): void {
-    this.weights.dispose();
-    this.unfoldFilter.dispose();
+  /** Smooth-max pooling of K masks; also returns the unclamped pooled values and softmax denominators. */
+  private forward(p: Float32Array, k: number): { full: Float32Array; pooled: Float64Array; denom: Float64Array } {
+    const g = this.geometry;
+    const [outH, outW] = g.shapeOut;
+    const [inH, inW] = g.shapeIn;
+    const R = g.window;
+    const taps = R * R;
+    const n = outH * outW;
+    const full = new Float32Array(k * n);
+    const pooled = new Float64Array(k * n);
+    const denom = new Float64Array(k * n);
+    const { weights, rowCell, colCell } = this;
+    for (let a = 0; a < k; a++) {
+      const pBase = a * inH * inW;
+      for (let y = 0; y < outH; y++) {
+        for (let x = 0; x < outW; x++) {
+          const pix = y * outW + x;
+          let wi = pix * taps;
+          let num = 0;
+          let den = 0;
+          for (let ky = 0; ky < R; ky++) {
+            const i = rowCell[y * R + ky];
+            for (let kx = 0; kx < R; kx++, wi++) {
+              const j = colCell[x * R + kx];
+              if (i < 0 || j < 0) { den += 1; continue; }
+              const z = Math.fround(weights[wi] * p[pBase + i * inW + j]);
+              const e = Math.exp(COLDNESS * z);
+              num += z * e;
+              den += e;
+            }
+          }
+          const m = num / den;
+          pooled[a * n + pix] = m;
+          denom[a * n + pix] = den;
+          full[a * n + pix] = m < 0 ? 0 : m > 1 ? 1 : m;
+        }
+      }
+    }
+    return { full, pooled, denom };
   }
+
+  /** Gradient w.r.t. the parameters of Σ dy·clamp(m) (see the class comment). */
+  private backward(p: Float32Array, pooled: Float64Array, denom: Float64Array, dy: Float32Array, k: number): Float32Array {
+    const g = this.geometry;
+    const [outH, outW] = g.shapeOut;
+    const [inH, inW] = g.shapeIn;
+    const R = g.window;
+    const taps = R * R;
+    const n = outH * outW;
+    const grad = new Float64Array(k * inH * inW);
+    const { weights, rowCell, colCell } = this;
+    for (let a = 0; a < k; a++) {
+      const pBase = a * inH * inW;
+      for (let y = 0; y < outH; y++) {
+        for (let x = 0; x < outW; x++) {
+          const pix = y * outW + x;
+          const m = pooled[a * n + pix];
+          const d = dy[a * n + pix];
+          if (d === 0 || m < 0 || m > 1) continue;
+          const scale = d / denom[a * n + pix];
+          let wi = pix * taps;
+          for (let ky = 0; ky < R; ky++) {
+            const i = rowCell[y * R + ky];
+            if (i < 0) { wi += R; continue; }
+            for (let kx = 0; kx < R; kx++, wi++) {
+              const j = colCell[x * R + kx];
+              if (j < 0) continue;
+              const w = weights[wi];
+              const q = pBase + i * inW + j;
+              const z = Math.fround(w * p[q]);
+              grad[q] += scale * Math.exp(COLDNESS * z) * (1 + COLDNESS * (z - m)) * w;
+            }
+          }
+        }
+      }
+    }
+    return Float32Array.from(grad);
+  }
+
+  /** Nothing backend-side to free (kept so callers treat every engine object alike). */
+  dispose(): void {
+    // The weights are plain arrays.
+  }
+}
+
+/** Grid cell seen by tap row/column kk at full-mask row/column u: ⌊u/step⌋ + kk − padding, or −1 outside. */
+function tapCells(g: MaskGeometry, axis: 0 | 1): Int32Array {
+  const out = g.shapeOut[axis];
+  const cells = g.shapeIn[axis];
+  const R = g.window;
+  const src = nearestSource(g.shapeMid[axis], g.shapeUp[axis], out);
+  const map = new Int32Array(out * R);
+  for (let u = 0; u < out; u++) {
+    for (let kk = 0; kk < R; kk++) {
+      const c = src[u] + kk - g.padding;
+      map[u * R + kk] = c >= 0 && c < cells ? c : -1;
+    }
+  }
+  return map;
 }

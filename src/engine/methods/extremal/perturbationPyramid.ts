@@ -32,7 +32,7 @@ export function buildPyramid(
     const levels = kind === 'blur'
       ? pyramidSigmas(numLevels, maxBlur).map((sigma) => imsmooth(input, sigma, 'constant'))
       : pyramidFractions(numLevels).map((s) => tf.mul(input, s));
-    return tf.concat(levels, 0);
+    return tf.concat(levels, 0) as tf.Tensor4D;
   });
 }
 
@@ -50,7 +50,9 @@ export function applyPyramid(pyramid: tf.Tensor4D, mask: tf.Tensor4D): tf.Tensor
     throw new EngineError('INTERNAL', `mask [${mask.shape}] does not match pyramid [${pyramid.shape}]`);
   }
   const pixels = h * w;
-  const apply = tf.customGrad((m: tf.Tensor, save: tf.GradSaveFunc) => {
+  const apply = tf.customGrad<tf.Tensor4D>((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const m = args[0] as tf.Tensor;
+    const save = args[1] as tf.GradSaveFunc;
     const scaled = tf.mul(m, numLevels - 1);
     const level = tf.floor(scaled);
     const frac = tf.sub(scaled, level);
@@ -67,9 +69,9 @@ export function applyPyramid(pyramid: tf.Tensor4D, mask: tf.Tensor4D): tf.Tensor
     const value = tf.add(tf.mul(tf.sub(1, frac), y0), tf.mul(frac, y1)) as tf.Tensor4D;
     return {
       value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) =>
         tf.mul(tf.sum(tf.mul(dy, tf.sub(saved[1], saved[0])), 3, true), numLevels - 1),
     };
   });
-  return apply(mask) as tf.Tensor4D;
+  return apply(mask);
 }

@@ -1,0 +1,216 @@
+// Extremal perturbation (Fong, Patrick, Vedaldi, ICCV 2019), faithful to TorchRay's extremal_perturbation:
+// the optimisation loop of METHODS.md §1.5–1.10 over the pyramid (§1.3), mask generator (§1.4) and area term (§1.5).
+import * as tf from '@tensorflow/tfjs-core';
+import { CancelledError } from '../../errors';
+import type { AttributionInput, AttributionMap, AttributionMethod, AttributionResult, RunContext } from '../attributionMethod';
+import { AREA_WEIGHT_GROWTH, AREA_WEIGHT_INITIAL, areaTerm } from './areaTerm';
+import { DampenedSgd } from './dampenedSgd';
+import { EXTREMAL_FIXED, type ExtremalSettings, resolveExtremalSettings } from './extremalSettings';
+import { imsmooth } from './gaussianSmoothing';
+import { MaskGenerator } from './maskGenerator';
+import { applyPyramid, buildPyramid } from './perturbationPyramid';
+import { extremalReward, variantBatch } from './rewards';
+
+/** What one iteration did to one chunk of areas (for faithfulness tests and debugging). */
+export interface ExtremalTraceStep {
+  iteration: number;
+  /** Area indices (into settings.areas) of this chunk. */
+  areas: number[];
+  areaWeight: number;
+  flipped: boolean;
+  /** Parameters [k, h, w, 1] at the start of the iteration, the gradient of −energy, and after step + clamp. */
+  paramsBefore: Float32Array;
+  grad: Float32Array;
+  paramsAfter: Float32Array;
+  /** Model logits on the (flipped) perturbed batch, [k or 2k, classes]. */
+  logits: Float32Array;
+  reward: Float32Array;
+  areaTerm: Float32Array;
+}
+
+export interface ExtremalRunContext extends RunContext {
+  /** Called after every iteration and chunk with host copies of the optimisation state (slow; tests only). */
+  trace?: (step: ExtremalTraceStep) => void;
+}
+
+export interface ExtremalResult extends AttributionResult {
+  /** TorchRay's `hist`, [K, 2, maxIter] row-major: [i,0,t] reward of area i, [i,1,t] its area term (§1.9). */
+  hist: Float32Array;
+  histShape: [number, number, number];
+}
+
+/** One group of areas optimised in the same forward pass. */
+interface Chunk {
+  indices: number[];
+  areas: number[];
+  params: tf.Tensor4D;
+  sgd: DampenedSgd;
+  /** The cropped masks generated at the start of the latest captured iteration. */
+  mask: tf.Tensor4D | null;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function chunkAreas(areas: number[], perChunk: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < areas.length; i += perChunk) out.push(areas.slice(i, i + perChunk).map((_, j) => i + j));
+  return out;
+}
+
+/** Resizes (§1.10 step 2, bilinear = align_corners=False) and smooths (step 3) cropped masks [K, H, W, 1]. */
+function finishMasks(masks: tf.Tensor4D, s: ExtremalSettings): tf.Tensor4D {
+  return tf.tidy(() => {
+    let out = masks;
+    if (s.resize !== false) {
+      const size: [number, number] = s.resize === true ? [masks.shape[1], masks.shape[2]] : [s.resize[1], s.resize[0]];
+      out = s.resizeMode === 'bilinear'
+        ? tf.image.resizeBilinear(out, size, false, true)
+        : tf.image.resizeNearestNeighbor(out, size, false, false);
+    }
+    if (s.smooth > 0) out = imsmooth(out, s.smooth * Math.min(out.shape[1], out.shape[2]), 'constant');
+    return out === masks ? masks.clone() : out;
+  });
+}
+
+function toMaps(masks: tf.Tensor4D, areas: number[]): AttributionMap[] {
+  const [k, h, w] = masks.shape;
+  const data = masks.dataSync() as Float32Array;
+  return Array.from({ length: k }, (_, i) => ({
+    name: `extremal@${areas[i]}`, area: areas[i], width: w, height: h, data: data.slice(i * h * w, (i + 1) * h * w),
+  }));
+}
+
+/** Target logit of the model on `x`, in batches of at most `maxBatch`. */
+function targetScores(model: AttributionInput['model'], x: tf.Tensor4D, target: number, maxBatch: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < x.shape[0]; i += maxBatch) {
+    const n = Math.min(maxBatch, x.shape[0] - i);
+    const scores = tf.tidy(() => model.logits(x.slice([i, 0, 0, 0], [n, -1, -1, -1])).slice([0, target], [n, 1]));
+    out.push(...scores.dataSync());
+    scores.dispose();
+  }
+  return out;
+}
+
+async function run(input: AttributionInput, s: ExtremalSettings, ctx: ExtremalRunContext = {}): Promise<ExtremalResult> {
+  const started = performance.now();
+  const { model, target } = input;
+  const [, height, width] = input.input.shape;
+  const K = s.areas.length;
+  const T = s.maxIter;
+  const imagesPerArea = s.variant === 'dual' ? 2 : 1;
+  const perChunk = Math.max(1, Math.floor(s.maxBatch / imagesPerArea));
+  const hist = new Float32Array(K * 2 * T);
+
+  const generator = new MaskGenerator(height, width, s.step, s.sigma);
+  const [ph, pw] = generator.geometry.shapeIn;
+  const pyramid = buildPyramid(input.input, s.perturbation, s.numLevels, EXTREMAL_FIXED.maxBlur);
+  const chunks: Chunk[] = chunkAreas(s.areas, perChunk).map((indices) => ({
+    indices,
+    areas: indices.map((i) => s.areas[i]),
+    params: tf.ones([indices.length, ph, pw, 1]) as tf.Tensor4D,
+    sgd: new DampenedSgd(EXTREMAL_FIXED),
+    mask: null,
+  }));
+  try {
+    let areaWeight = AREA_WEIGHT_INITIAL;
+    for (let t = 0; t < T; t++) {
+      if (ctx.isCancelled?.()) throw new CancelledError(`extremal perturbation cancelled at iteration ${t} of ${T}`);
+      const flipped = s.jitter && t % 2 === 0; // §1.7
+      const capture = t === T - 1 || (s.progressMapsEvery > 0 && t % s.progressMapsEvery === 0);
+      for (const chunk of chunks) {
+        let reward = new Float32Array(0);
+        let regul = new Float32Array(0);
+        let logits = new Float32Array(0);
+        let mask: tf.Tensor4D | null = null;
+        // §1.8: generate, perturb, (flip), score, area term; gradient of −energy w.r.t. the parameters.
+        const grad = tf.tidy(() => tf.grad((p: tf.Tensor) => {
+          const { cropped, full } = generator.generate(p as tf.Tensor4D);
+          if (capture) mask = tf.keep(cropped.clone());
+          const batch = variantBatch(pyramid, cropped, s.variant);
+          const y = model.logits(flipped ? tf.reverse(batch, 2) : batch);
+          if (ctx.trace) logits = Float32Array.from(y.dataSync());
+          const r = extremalReward(y, target, s.variant, s.reward);
+          const a = areaTerm(full, chunk.areas, areaWeight);
+          reward = Float32Array.from(r.dataSync());
+          regul = Float32Array.from(a.dataSync());
+          return tf.neg(tf.sum(tf.add(r, a)));
+        })(chunk.params)) as tf.Tensor4D;
+        const stepped = chunk.sgd.step(chunk.params, grad);
+        const next = tf.tidy(() => tf.clipByValue(stepped, 0, 1)) as tf.Tensor4D; // projection, no gradient
+        if (ctx.trace) {
+          ctx.trace({
+            iteration: t, areas: chunk.indices, areaWeight, flipped, logits, reward, areaTerm: regul,
+            paramsBefore: Float32Array.from(chunk.params.dataSync()), grad: Float32Array.from(grad.dataSync()),
+            paramsAfter: Float32Array.from(next.dataSync()),
+          });
+        }
+        tf.dispose([chunk.params, stepped, grad]);
+        chunk.params = next;
+        if (mask) {
+          chunk.mask?.dispose();
+          chunk.mask = mask;
+        }
+        chunk.indices.forEach((i, j) => {
+          hist[(i * 2) * T + t] = reward[j];
+          hist[(i * 2 + 1) * T + t] = regul[j];
+        });
+      }
+      const terms: Record<string, number> = { areaWeight };
+      s.areas.forEach((a, i) => {
+        terms[`reward@${a}`] = hist[i * 2 * T + t];
+        terms[`area@${a}`] = hist[(i * 2 + 1) * T + t];
+      });
+      let maps: AttributionMap[] | undefined;
+      if (capture && s.progressMapsEvery > 0 && ctx.onProgress) {
+        const current = tf.concat(chunks.map((c) => c.mask!)) as tf.Tensor4D;
+        const finished = finishMasks(current, s);
+        maps = toMaps(finished, s.areas);
+        tf.dispose([current, finished]);
+      }
+      ctx.onProgress?.({ step: t, total: T, terms, maps });
+      areaWeight *= AREA_WEIGHT_GROWTH; // after the step (§0.9 item 3)
+      // Let the worker see a cancel message between iterations.
+      await yieldToEventLoop();
+    }
+
+    // §1.10: the masks generated at the start of the last iteration, then resize and smoothing.
+    const masks = tf.concat(chunks.map((c) => c.mask!)) as tf.Tensor4D;
+    const finished = finishMasks(masks, s);
+    const maps = toMaps(finished, s.areas);
+    // Scores on the perturbed image (§1.3): target logit of apply(m̃) and apply(1 − m̃), unflipped.
+    const preservedImages = applyPyramid(pyramid, masks);
+    const inverse = tf.sub(1, masks) as tf.Tensor4D;
+    const deletedImages = applyPyramid(pyramid, inverse);
+    const scores = {
+      original: targetScores(model, input.input, target, 1)[0],
+      preserved: targetScores(model, preservedImages, target, s.maxBatch),
+      deleted: targetScores(model, deletedImages, target, s.maxBatch),
+    };
+    tf.dispose([masks, finished, preservedImages, inverse, deletedImages]);
+    return {
+      method: 'extremal', target,
+      settings: { ...s, fixed: { ...EXTREMAL_FIXED }, chunks: chunks.map((c) => c.areas) },
+      maps, scores, hist, histShape: [K, 2, T], elapsedMs: performance.now() - started,
+    };
+  } finally {
+    for (const c of chunks) {
+      tf.dispose([c.params, ...(c.mask ? [c.mask] : [])]);
+      c.sgd.dispose();
+    }
+    pyramid.dispose();
+    generator.dispose();
+  }
+}
+
+/** The `AttributionMethod` for extremal perturbation (METHODS.md §1). */
+export const extremalPerturbation: Omit<AttributionMethod<ExtremalSettings>, 'run'> & {
+  run(input: AttributionInput, settings: ExtremalSettings, ctx?: ExtremalRunContext): Promise<ExtremalResult>;
+} = {
+  name: 'extremal',
+  resolveSettings: resolveExtremalSettings,
+  run,
+};
+
+// The extended signature must stay usable wherever an AttributionMethod is expected.
+export const extremalAsAttributionMethod: AttributionMethod<ExtremalSettings> = extremalPerturbation;

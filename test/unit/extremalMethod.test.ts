@@ -1,0 +1,94 @@
+// Extremal perturbation as an AttributionMethod: validation before work, progress, cancellation, chunking,
+// resize/smooth and cleanup, on a tiny differentiable stand-in model (fast; the faithfulness checks with MobileNet
+// are in extremalTrace.test.ts).
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/engine/backend/backend';
+import { CancelledError, EngineError } from '../../src/engine/errors';
+import type { EngineModel } from '../../src/engine/model/modelTypes';
+import { extremalPerturbation } from '../../src/engine/methods/extremal/extremal';
+
+const H = 40;
+/** Scores: class 0 = mean brightness of the left half, class 1 = of the right half, class 2 = their difference. */
+const model: EngineModel = {
+  info: { name: 'toy', format: 'tfjs-layers', path: '', layers: [], inputShape: [H, H, 3], layout: 'nhwc', numClasses: 3,
+    scoreLayer: 'logits', batchNormFolded: false, parameters: 0 },
+  logits: (x) => tf.tidy(() => {
+    const left = tf.mean(x.slice([0, 0, 0, 0], [-1, -1, H / 2, -1]), [1, 2, 3]);
+    const right = tf.mean(x.slice([0, 0, H / 2, 0], [-1, -1, H / 2, -1]), [1, 2, 3]);
+    return tf.stack([left, right, tf.sub(left, right)], 1) as tf.Tensor2D;
+  }),
+  forward: () => { throw new Error('unused'); },
+  dispose: () => undefined,
+};
+
+let input: tf.Tensor4D;
+before(async () => {
+  await initBackend('auto');
+  await tf.setBackend('wasm');
+  // Bright stripe on the left, dark elsewhere.
+  input = tf.tidy(() => tf.concat([tf.fill([1, H, 10, 3], 1), tf.fill([1, H, H - 10, 3], -1)], 2) as tf.Tensor4D);
+});
+
+test('resolveSettings fills TorchRay defaults and rejects bad values with BAD_ARGUMENT', () => {
+  const ai = { model, input, target: 0 };
+  const s = extremalPerturbation.resolveSettings({}, ai);
+  assert.deepEqual([s.areas, s.maxIter, s.numLevels, s.step, s.sigma, s.jitter, s.variant, s.perturbation, s.reward],
+    [[0.1], 800, 8, 7, 21, true, 'preserve', 'blur', 'simple']);
+  const bad: Record<string, unknown>[] = [
+    { areas: [0] }, { areas: [1.2] }, { areas: [] }, { areas: [0.1, 0.1] }, { maxIter: 0 }, { maxIter: 2.5 },
+    { numLevels: 1 }, { step: 0 }, { sigma: -1 }, { variant: 'keep' }, { resize: [10] }, { smooth: -0.1 }, { typo: 1 },
+  ];
+  for (const b of bad) {
+    assert.throws(() => extremalPerturbation.resolveSettings(b as never, ai),
+      (e: unknown) => e instanceof EngineError && e.code === 'BAD_ARGUMENT', JSON.stringify(b));
+  }
+  assert.throws(() => extremalPerturbation.resolveSettings({}, { model, input, target: 3 }), /target/);
+  assert.deepEqual(extremalPerturbation.resolveSettings({ areas: 0.2 as never }, ai).areas, [0.2]);
+});
+
+test('runs in chunks, streams progress, finds the bright stripe, resizes, and leaks nothing', async () => {
+  const before = tf.memory().numTensors;
+  const progress: number[] = [];
+  let mapsSeen = 0;
+  const s = extremalPerturbation.resolveSettings(
+    { areas: [0.2, 0.3, 0.4], maxIter: 30, step: 4, sigma: 4, maxBatch: 2, progressMapsEvery: 10, resize: [20, 10], smooth: 0.05 },
+    { model, input, target: 0 });
+  const r = await extremalPerturbation.run({ model, input, target: 0 }, s, {
+    onProgress: (p) => { progress.push(p.step); if (p.maps) mapsSeen++; assert.ok(Number.isFinite(p.terms!['reward@0.3'])); },
+  });
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(progress, Array.from({ length: 30 }, (_, i) => i));
+  assert.equal(mapsSeen, 4, 'maps at t = 0, 10, 20 and the last iteration');
+  assert.deepEqual(r.settings.chunks, [[0.2, 0.3], [0.4]]);
+  assert.deepEqual(r.maps.map((m) => [m.name, m.width, m.height]), [['extremal@0.2', 20, 10], ['extremal@0.3', 20, 10], ['extremal@0.4', 20, 10]]);
+  assert.deepEqual(r.histShape, [3, 2, 30]);
+  // Preserving the stripe keeps the score high: the mask is larger on the left than on the right.
+  for (const m of r.maps) {
+    let left = 0, right = 0;
+    for (let y = 0; y < m.height; y++) {
+      for (let x = 0; x < m.width; x++) {
+        if (x < 5) left += m.data[y * m.width + x];
+        else if (x >= 10) right += m.data[y * m.width + x];
+      }
+    }
+    assert.ok(left / 5 > right / 10, `${m.name}: left ${left / 5} right ${right / 10}`);
+  }
+  assert.equal(r.scores.preserved!.length, 3);
+  // Left half: 10 bright and 10 dark columns.
+  assert.ok(Math.abs(r.scores.original) < 1e-6, `original ${r.scores.original}`);
+  assert.ok(r.scores.preserved!.every((v) => v < 0) && r.scores.deleted!.every((v) => v < 0), 'blurring only lowers the score here');
+});
+
+test('cancellation stops between iterations with CancelledError and frees everything', async () => {
+  const before = tf.memory().numTensors;
+  let steps = 0;
+  const s = extremalPerturbation.resolveSettings({ maxIter: 100, step: 4, sigma: 4, variant: 'dual' }, { model, input, target: 0 });
+  await assert.rejects(extremalPerturbation.run({ model, input, target: 0 }, s, {
+    onProgress: () => { steps++; },
+    isCancelled: () => steps >= 3,
+  }), (e: unknown) => e instanceof CancelledError);
+  assert.equal(steps, 3);
+  assert.equal(tf.memory().numTensors, before);
+});
