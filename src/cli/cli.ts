@@ -8,6 +8,7 @@ import { explain } from './explainCommand';
 import { pointing } from './pointingCommand';
 import { probe } from './probeCommand';
 import { world } from './worldCommand';
+import { writeDemoReport, type DemoEntry } from './demoReport';
 import { similarity, SIMILARITY_USAGE } from './similarityCommand';
 import { backendChoice, DEMO_MODEL, imageSource, modelSpec, positiveInt, UsageError, type Flags } from './args';
 
@@ -18,7 +19,7 @@ Usage:
         [--labels FILE] [--input-range LO,HI | --mean R,G,B --std R,G,B] [--channels rgb|bgr]
         [--output-layer NAME] [--top K] [--backend tensorflow|wasm|cpu] [--json]
   node dist/cli.js info [--model PATH] [--backend …] [--json]
-  node dist/cli.js demo [--out DIR] [--backend …]
+  node dist/cli.js demo [--out DIR (default demo-output)] [--iterations N] [--backend …]   (HTML report)
   node dist/cli.js world --out DIR [--count 200] [--seed 3001] [--size 64]   (synthetic dataset: Broden + VOC)
   node dist/cli.js explain [model/image/preprocessing flags as predict] [--method extremal|meaningful|gradient|guided|
         deconvnet|gradcam|linear|rise|occlusion] [--target INDEX] [--areas 0.05,0.1,0.2] [--variant preserve|delete|dual]
@@ -93,25 +94,21 @@ async function info(f: Flags) {
   } finally { await h.dispose(); }
 }
 
-/** Until explanations exist, the demo prints the bundled model's predictions on the bundled images. */
+/** The main job on the bundled default: explanations of the bundled model on the bundled images, as an HTML report. */
 async function demo(f: Flags) {
   const dir = path.resolve(__dirname, '..', 'media', 'demo-images');
   const index = path.join(dir, 'index.json');
   if (!fs.existsSync(DEMO_MODEL) || !fs.existsSync(index)) throw new UsageError('the bundled demo model or images are missing (run npm run train-demo)');
-  const entries = JSON.parse(fs.readFileSync(index, 'utf8')) as { file: string; label?: string; className?: string }[];
+  const entries = JSON.parse(fs.readFileSync(index, 'utf8')) as DemoEntry[] | { images: DemoEntry[] };
+  const list = Array.isArray(entries) ? entries : entries.images;
+  const out = path.resolve((f.out as string | undefined) ?? 'demo-output');
+  const iterations = positiveInt('iterations', f.iterations, 200);
   const h = host(f);
   try {
     const b = await h.backendInfo();
-    process.stdout.write(`CNN Lens demo — bundled model on ${entries.length} bundled images (backend ${b.backend})\n`);
-    let right = 0;
-    for (const e of entries) {
-      const r = await h.request({ type: 'predict', model: { path: DEMO_MODEL }, image: { kind: 'file', path: path.join(dir, e.file) }, top: 1 });
-      const p = r.predictions[0];
-      const truth = e.label ?? e.className;
-      if (truth === p.label) right++;
-      process.stdout.write(`  ${e.file.padEnd(28)} → ${p.label} (${(p.probability * 100).toFixed(1)} %)${truth ? `   truth: ${truth}` : ''}\n`);
-    }
-    process.stdout.write(`${right}/${entries.length} correct\n`);
+    process.stdout.write(`CNN Lens demo — bundled model on ${list.length} bundled images (backend ${b.backend})\n`);
+    const report = await writeDemoReport(h, f.model ? path.resolve(f.model as string) : DEMO_MODEL, dir, list, out, iterations, interruptSignal());
+    process.stdout.write(`\nReport: ${report}\n`);
   } finally { await h.dispose(); }
 }
 

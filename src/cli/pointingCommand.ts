@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import type { EngineHost } from '../engine/host/engineHost';
 import { runPointingGame, writePointingResults, pointingCsv } from '../engine/benchmarks/pointingRunner';
 import type { SaliencyMap } from '../engine/benchmarks/pointingGame';
+import { pointingShard } from '../engine/jobs/pointingJob';
+import { shardOption } from '../engine/jobs/shard';
 import { explainSettings } from './explainCommand';
 import { modelSpec, positiveInt, UsageError, type Flags } from './args';
 
@@ -33,10 +35,17 @@ export async function pointing(f: Flags, host: EngineHost, signal: AbortSignal):
   };
   const classScores = async (imagePath: string) =>
     (await host.request({ type: 'predict', model: spec, image: { kind: 'file', path: imagePath }, top: 1 }, { signal })).logits;
+  // --shard I/N / --resume (issue #9): this task's images only, one JSON line each under OUT/parts; `merge` combines.
+  const shard = shardOption(f.shard as string | undefined, !!f.resume);
+  const job = shard && pointingShard(path.join(path.resolve(f.out as string), 'parts'), shard, !!f.resume, {
+    model: spec, methods, explain: Object.fromEntries(methods.map((m) => [m, explainSettings(f, m)])),
+    images: path.resolve(f.images as string), annotations, classMap: path.resolve(f['class-map'] as string),
+    limit: f.limit ?? null, tolerance: f.tolerance ?? null, difficult: f.difficult ?? null, imageSet: f['image-set'] ?? null,
+  });
   let last = 0;
   const result = await runPointingGame({
     images: path.resolve(f.images as string), annotations, classMap: path.resolve(f['class-map'] as string), methods,
-    out: path.resolve(f.out as string), numClasses: model.numClasses, classScores,
+    out: job ? undefined : path.resolve(f.out as string), numClasses: model.numClasses, classScores, shard: job?.hook,
     difficultList: f.difficult ? path.resolve(f.difficult as string) : undefined,
     imageSet: f['image-set'] ? path.resolve(f['image-set'] as string) : undefined,
     limit: f.limit !== undefined ? positiveInt('limit', f.limit, 1) : undefined,
@@ -47,7 +56,12 @@ export async function pointing(f: Flags, host: EngineHost, signal: AbortSignal):
       last = Date.now();
       process.stderr.write(`  pointing ${p.done}/${p.total} ${path.basename(p.image)}\n`);
     },
-  }, explain);
+  }, explain).finally(() => job?.writer()?.close());
+  if (job) {
+    const w = job.writer()!;
+    process.stdout.write(`shard ${shard.index}/${shard.count}: ${result.images} images done (${w.done.size} recorded) in ${w.file}\n`);
+    return;
+  }
   await writePointingResults(result, path.resolve(f.out as string));
   process.stdout.write(pointingCsv(result));
   process.stdout.write(`wrote ${path.join(f.out as string, 'pointing.json')} and pointing.csv (${result.pairs.all} pairs, ${result.images} images)\n`);
