@@ -23,6 +23,13 @@ export function explainSettings(f: Flags, method = 'extremal'): Record<string, u
 
 function genericSettings(f: Flags): Record<string, unknown> {
   const s: Record<string, unknown> = {};
+  if (f.settings !== undefined) {
+    // Any method setting by its own name, e.g. --settings '{"numLevels":4,"jitter":false}'; flags below override.
+    let extra: unknown;
+    try { extra = JSON.parse(f.settings as string); } catch (e) { throw new UsageError(`--settings is not valid JSON: ${(e as Error).message}`); }
+    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new UsageError('--settings must be a JSON object of method settings');
+    Object.assign(s, extra);
+  }
   if (f.areas !== undefined) s.areas = numbersList('areas', f.areas as string);
   if (f.variant !== undefined) s.variant = f.variant;
   if (f.perturbation !== undefined) s.perturbation = f.perturbation;

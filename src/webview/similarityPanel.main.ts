@@ -131,7 +131,7 @@ function build() {
   (exportButton as HTMLElement).hidden = !model.images.length;
 }
 
-/** The cell under a pointer event, from the stage's box (cached per pointer entry: no layout read per move). */
+/** The cell under a pointer event, from the stage's box (read per event: the page may have scrolled or reflowed). */
 function cellAt(t: Tile, e: PointerEvent | MouseEvent, box: DOMRect): { row: number; col: number } {
   const l = model.layers[t.layer];
   const row = Math.floor((l.rows * (e.clientY - box.top)) / box.height);
@@ -139,22 +139,16 @@ function cellAt(t: Tile, e: PointerEvent | MouseEvent, box: DOMRect): { row: num
   return { row: Math.min(l.rows - 1, Math.max(0, row)), col: Math.min(l.cols - 1, Math.max(0, col)) };
 }
 
-const RAW_POINTER = 'onpointerrawupdate' in window;
-
 function wire(t: Tile) {
-  let box: DOMRect | null = null;
-  t.stage.addEventListener('pointerenter', () => { box = t.stage.getBoundingClientRect(); });
-  // pointerrawupdate (Chromium, secure contexts) is dispatched as soon as the input arrives; pointermove is held back
-  // and aligned to the next animation frame, which adds up to a frame of latency before any work can start.
-  t.stage.addEventListener(RAW_POINTER ? 'pointerrawupdate' : 'pointermove', (ev) => {
-    const e = ev as PointerEvent;
+  // pointermove, not pointerrawupdate: Chromium delivers the latter sooner (pointermove waits for the next animation
+  // frame) but with wrong coordinates inside the webview's nested cross-origin iframes (measured in the workbench).
+  t.stage.addEventListener('pointermove', (e) => {
     if (view.pinned) return;
-    box ??= t.stage.getBoundingClientRect();
-    const c = cellAt(t, e, box);
+    const c = cellAt(t, e, t.stage.getBoundingClientRect());
     if (current && current.layer === t.layer && current.image === t.image && current.row === c.row && current.col === c.col) return;
     show({ layer: t.layer, image: t.image, ...c }, e.timeStamp);
   });
-  t.stage.addEventListener('pointerleave', () => { box = null; if (!view.pinned) clear(); });
+  t.stage.addEventListener('pointerleave', () => { if (!view.pinned) clear(); });
   t.stage.addEventListener('click', (e) => {
     const c = cellAt(t, e, t.stage.getBoundingClientRect());
     const p = view.pinned;

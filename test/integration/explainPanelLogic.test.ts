@@ -82,13 +82,13 @@ describe('Explain panel logic', () => {
     assert.ok(isExplainableImage('/a/B.JPEG') && isExplainableImage('x.tif') && !isExplainableImage('x.bmp') && !isExplainableImage('png'));
   });
 
-  it('quotes CLI arguments for POSIX shells and lists settings the CLI cannot express', () => {
+  it('quotes CLI arguments for POSIX shells and passes settings without a flag of their own through --settings', () => {
     assert.equal(quoteArg('/a/b.png', 'linux'), '/a/b.png');
     assert.equal(quoteArg("/a b/it's.png", 'linux'), `'/a b/it'\\''s.png'`);
     const c = cliCommand({ cliPath: '/ext/dist/cli.js', model: { path: '/m/model.json', labels: '/m/l.json', preprocessing: { inputRange: [-1, 1] } },
-      imagePath: '/w/a.png', method: 'extremal', target: 3, settings: { areas: [0.05, 0.1], maxIter: 50 }, backend: 'cpu', outDir: '/w/out', platform: 'linux' });
-    assert.equal(c.command.split('  #')[0], 'node /ext/dist/cli.js explain --model /m/model.json --labels /m/l.json --input-range -1,1 --image /w/a.png --method extremal --target 3 --areas 0.05,0.1 --backend cpu --out /w/out');
-    assert.deepEqual(c.unsupported, ['maxIter']);
+      imagePath: '/w/a.png', method: 'extremal', target: 3, settings: { areas: [0.05, 0.1], maxIter: 50, numLevels: 4 }, backend: 'cpu', outDir: '/w/out', platform: 'linux' });
+    assert.equal(c.command, `node /ext/dist/cli.js explain --model /m/model.json --labels /m/l.json --input-range -1,1 --image /w/a.png --method extremal --target 3 --areas 0.05,0.1 --iterations 50 --settings '{"numLevels":4}' --backend cpu --out /w/out`);
+    assert.deepEqual(c.unsupported, []);
   });
 
   it('"Copy as CLI command" reproduces the run it was copied from', async function () {

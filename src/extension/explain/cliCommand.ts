@@ -12,7 +12,10 @@ const FLAG_OF: Record<string, (v: unknown) => string | undefined> = {
   iterations: (v) => (typeof v === 'number' ? String(v) : undefined),
   layer: (v) => (typeof v === 'string' ? v : undefined),
   seed: (v) => (typeof v === 'number' ? String(v) : undefined),
+  maxIter: (v) => (typeof v === 'number' ? String(v) : undefined),
 };
+/** Setting keys whose CLI flag has another name. */
+const FLAG_NAME: Record<string, string> = { maxIter: 'iterations' };
 
 export interface CliRun {
   /** Absolute path of dist/cli.js. */
@@ -51,11 +54,15 @@ export function cliCommand(run: CliRun): CliCommand {
   if (run.model.outputLayer) parts.push('--output-layer', q(run.model.outputLayer));
   parts.push('--image', q(run.imagePath), '--method', run.method, '--target', String(run.target));
   const unsupported: string[] = [];
+  const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(run.settings)) {
     const flag = FLAG_OF[k]?.(v);
-    if (flag === undefined) unsupported.push(k);
-    else parts.push(`--${k}`, q(flag));
+    if (flag !== undefined) parts.push(`--${FLAG_NAME[k] ?? k}`, q(flag));
+    else if (v !== undefined && JSON.stringify(v) !== undefined) rest[k] = v;
+    else unsupported.push(k);
   }
+  // Everything without a flag of its own goes through --settings as JSON, so the command reproduces the run.
+  if (Object.keys(rest).length) parts.push('--settings', q(JSON.stringify(rest)));
   if (run.backend !== 'auto') parts.push('--backend', run.backend);
   parts.push('--out', q(run.outDir));
   let command = parts.join(' ');

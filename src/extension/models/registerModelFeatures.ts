@@ -30,11 +30,6 @@ export interface ModelFeatures {
 /** What the view's and lenses' commands receive: a view row, a `{ modelId?, modelPath? }` object, or a file Uri. */
 type ModelArg = { modelId?: string; modelPath?: string } | vscode.Uri | undefined;
 
-/** Commands whose features are not built yet: contributed so the lenses and view have something real to call. */
-const COMING_LATER = {
-  'cnnLens.probeConcepts': 'Concept probing (NetDissect and Net2Vec, METHODS.md §4)',
-} as const;
-
 export function registerModelFeatures(context: vscode.ExtensionContext, deps: ModelFeatureDeps): ModelFeatures {
   const { out, notifier } = deps;
   const registry = new ModelRegistry(context.workspaceState, out);
@@ -99,13 +94,6 @@ export function registerModelFeatures(context: vscode.ExtensionContext, deps: Mo
       const config = vscode.workspace.getConfiguration();
       await config.update(CODELENS_SETTING, !config.get<boolean>(CODELENS_SETTING, true), vscode.ConfigurationTarget.Global);
     }),
-    ...Object.entries(COMING_LATER).map(([command, feature]) => vscode.commands.registerCommand(command, async (arg: ModelArg) => {
-      const model = await modelOf(arg);
-      const message = `CNN Lens: ${feature} is coming in a later version${model ? ` (model: ${model.name})` : ''}.`;
-      out.info(message);
-      void vscode.window.showInformationMessage(message);
-      return { available: false, message };
-    })),
     // Not contributed (so not in the palette): the view's content as data, for the integration tests.
     vscode.commands.registerCommand('cnnLens.models.snapshot', async (opts?: { discover?: boolean; expand?: string[]; markUsed?: string }) => {
       await registry.ready();

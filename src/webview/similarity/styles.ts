@@ -15,7 +15,8 @@ input[type=range] { accent-color: var(--vscode-button-background); width: 100px;
 input[type=range]:focus-visible, vscode-button:focus-visible, .remove:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: 2px; }
 .legend-row { display: flex; align-items: center; gap: 6px; font-size: .85em; color: var(--vscode-descriptionForeground); min-width: 220px; flex: 0 1 320px; }
 .legend { flex: 1; height: 10px; border-radius: 3px; border: 1px solid var(--vscode-widget-border, transparent); }
-.status { color: var(--vscode-descriptionForeground); min-height: 1.4em; margin: 4px 0; font-variant-numeric: tabular-nums; }
+/* Fixed height: text changing on hover must not move the tiles under the pointer. */
+.status { color: var(--vscode-descriptionForeground); height: 2.8em; line-height: 1.4em; overflow: hidden; margin: 4px 0; font-variant-numeric: tabular-nums; }
 .status.error { color: var(--vscode-errorForeground); white-space: pre-wrap; }
 .layers { display: grid; gap: 16px; align-items: start; margin-top: 6px; }
 .layer h2 { font-size: 1em; font-weight: 600; margin: 6px 0; }
