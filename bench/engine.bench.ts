@@ -23,8 +23,9 @@ async function main() {
     const { model } = await loadModel({ path: MODEL });
     const load = performance.now() - t0;
     const xb = tf.clone(x);
-    const fwd = await time(() => tf.tidy(() => model.logits(xb).dataSync()), { samples: backend === 'cpu' ? 3 : 9 });
-    const bwd = await time(() => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(tf.slice(model.logits(t as tf.Tensor4D), [0, 7], [1, 1])))(xb).dataSync()),
+    const fwd = await time(() => { tf.tidy(() => { model.logits(xb).dataSync(); }); }, { samples: backend === 'cpu' ? 3 : 9 });
+    // Read inside tidy and return nothing: tidy walks a returned TypedArray element by element (ENGINE_NOTES §9).
+    const bwd = await time(() => { tf.tidy(() => { tf.grad((t: tf.Tensor) => tf.sum(tf.slice(model.logits(t as tf.Tensor4D), [0, 7], [1, 1])))(xb).dataSync(); }); },
       { samples: backend === 'cpu' ? 3 : 9, warmup: 1 });
     console.log(`${backend.padEnd(5)} folded graph: load ${load.toFixed(0)} ms; forward ${fmt(fwd)}; forward+backward ${fmt(bwd)}`);
     rows[backend] = { fwd: fwd.min, bwd: bwd.min };
@@ -34,7 +35,7 @@ async function main() {
   await tf.setBackend('wasm');
   // The same weights as a tf.layers model, differentiated directly (what ENGINE_NOTES §3.5 advises against).
   const lm = await tfl.loadLayersModel(tf.io.fromMemory(readModelFiles(MODEL).artifacts));
-  const layersBwd = await time(() => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(tf.slice(lm.apply(t, { training: false }) as tf.Tensor, [0, 7], [1, 1])))(x).dataSync()),
+  const layersBwd = await time(() => { tf.tidy(() => { tf.grad((t: tf.Tensor) => tf.sum(tf.slice(lm.apply(t, { training: false }) as tf.Tensor, [0, 7], [1, 1])))(x).dataSync(); }); },
     { samples: 5, warmup: 1 });
   console.log(`wasm  tf.layers model: forward+backward ${fmt(layersBwd)}`);
   lm.dispose();
