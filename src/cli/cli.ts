@@ -10,6 +10,9 @@ import { probe } from './probeCommand';
 import { world } from './worldCommand';
 import { writeDemoReport, type DemoEntry } from './demoReport';
 import { similarity, SIMILARITY_USAGE } from './similarityCommand';
+import { merge } from './mergeCommand';
+import { slurm, SLURM_USAGE } from './slurmCommand';
+import { status } from './statusCommand';
 import { backendChoice, DEMO_MODEL, imageSource, modelSpec, positiveInt, UsageError, type Flags } from './args';
 
 const USAGE = `CNN Lens — understand image CNNs.
@@ -23,7 +26,8 @@ Usage:
   node dist/cli.js world --out DIR [--count 200] [--seed 3001] [--size 64]   (synthetic dataset: Broden + VOC)
   node dist/cli.js explain [model/image/preprocessing flags as predict] [--method extremal|meaningful|gradient|guided|
         deconvnet|gradcam|linear|rise|occlusion] [--target INDEX] [--areas 0.05,0.1,0.2] [--variant preserve|delete|dual]
-        [--perturbation blur|fade] [--reward simple|contrastive] [--iterations N] [--layer NAME] [--seed N] --out DIR
+        [--perturbation blur|fade] [--reward simple|contrastive] [--iterations N] [--layer NAME] [--seed N]
+        [--settings JSON (any other method setting by name)] --out DIR
   node dist/cli.js pointing [model/preprocessing flags] --images DIR --annotations DIR|FILE --class-map FILE
         --methods extremal,gradcam,… --out DIR [--difficult FILE] [--image-set FILE] [--limit N] [--tolerance PX]
         [--iterations N] [--areas …]
@@ -31,6 +35,10 @@ Usage:
   node dist/cli.js probe --model PATH --layer NAME --dataset DIR [--concepts a,b] [--categories c]
         [--kind segmentation|classification|both] [--quantile 0.005] [--epochs 30] [--seed N] [--skip-curve]
         [--cache DIR] [--batch-size N] [--out DIR] [--json]
+  pointing|probe … --out DIR --shard I/N [--resume] [--phase stats|concepts (probe)]   (one shard of a dataset-scale job)
+  node dist/cli.js merge --out DIR PART…            (shards' results → the unsharded result; PART = files or folders)
+  node dist/cli.js status DIR                        (progress of a sharded job from its partial files)
+  ${SLURM_USAGE}
 
 Without --model the bundled demo model is used. Run 'node dist/cli.js <command> --help' for details.`;
 
@@ -41,11 +49,15 @@ const OPTIONS = {
   json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   method: { type: 'string' }, target: { type: 'string' }, areas: { type: 'string' }, variant: { type: 'string' },
   perturbation: { type: 'string' }, reward: { type: 'string' }, iterations: { type: 'string' }, layer: { type: 'string' },
-  seed: { type: 'string' }, images: { type: 'string' }, annotations: { type: 'string' }, 'class-map': { type: 'string' },
+  seed: { type: 'string' }, settings: { type: 'string' }, images: { type: 'string' }, annotations: { type: 'string' }, 'class-map': { type: 'string' },
   methods: { type: 'string' }, difficult: { type: 'string' }, 'image-set': { type: 'string' }, limit: { type: 'string' },
   tolerance: { type: 'string' }, probe: { type: 'string' }, dataset: { type: 'string' }, concepts: { type: 'string' },
   categories: { type: 'string' }, kind: { type: 'string' }, quantile: { type: 'string' }, epochs: { type: 'string' },
   cache: { type: 'string' }, 'batch-size': { type: 'string' }, 'skip-curve': { type: 'boolean' }, count: { type: 'string' }, size: { type: 'string' },
+  // Sharded jobs and Slurm (issue #9).
+  shard: { type: 'string' }, resume: { type: 'boolean' }, phase: { type: 'string' }, array: { type: 'string' },
+  partition: { type: 'string' }, 'cpus-per-task': { type: 'string' }, 'gpus-per-task': { type: 'string' }, time: { type: 'string' },
+  submit: { type: 'boolean' }, node: { type: 'string' },
 } as const;
 
 function host(f: Flags): EngineHost {
@@ -128,8 +140,11 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') { process.stdout.write(USAGE + '\n'); return command ? 0 : 2; }
   let values: Flags;
+  let positionals: string[];
   try {
-    values = parseArgs({ args: joinValues(rest), options: OPTIONS, strict: true, allowPositionals: false }).values as Flags;
+    ({ values, positionals } = parseArgs({ args: joinValues(rest), options: OPTIONS, strict: true, allowPositionals: true }) as { values: Flags; positionals: string[] });
+    // Only merge, status and slurm take positional arguments.
+    if (positionals.length && !['merge', 'status', 'slurm'].includes(command)) throw new Error(`unexpected argument '${positionals[0]}'`);
   } catch (e) {
     process.stderr.write(`error: ${(e as Error).message}\n\n${USAGE}\n`);
     return 2;
@@ -145,6 +160,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'pointing': { const h = host(values); try { await pointing(values, h, interruptSignal()); } finally { await h.dispose(); } break; }
       case 'similarity': { const h = host(values); try { await similarity(values, h, interruptSignal()); } finally { await h.dispose(); } break; }
       case 'probe': { const h = host(values); try { await probe(values, h, interruptSignal()); } finally { await h.dispose(); } break; }
+      case 'merge': merge(values, positionals); break;
+      case 'status': status(values, positionals); break;
+      case 'slurm': slurm(values, positionals); break;
       default: throw new UsageError(`unknown command '${command}'`);
     }
     return 0;

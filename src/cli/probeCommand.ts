@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineHost } from '../engine/host/engineHost';
 import type { ProbeResult, ProbeScores, ProbeSettingsInput } from '../engine/probing/probeTypes';
+import { jobFiles, type ProbeJobSpec } from '../engine/jobs/probeJobSpec';
+import { shardOption } from '../engine/jobs/shard';
 import { modelSpec, positiveInt, UsageError, type Flags } from './args';
 
 const KINDS = ['segmentation', 'classification', 'both'] as const;
@@ -68,7 +70,17 @@ export async function probe(f: Flags, host: EngineHost, signal: AbortSignal): Pr
   if (!f.dataset) throw new UsageError('probe needs --dataset DIR (a Broden folder or <root>/<concept>/ image folders)');
   const dataset = path.resolve(f.dataset as string);
   if (!fs.existsSync(dataset)) throw new UsageError(`dataset not found: ${f.dataset}`);
-  const settings = probeSettings(f);
+  const settings: ProbeSettingsInput & { job?: ProbeJobSpec } = probeSettings(f);
+  // --shard I/N / --resume (issue #9): one task of a sharded job in --out (see src/engine/jobs/probeJobSpec.ts).
+  const shard = shardOption(f.shard as string | undefined, !!f.resume);
+  if (!shard && f.phase) throw new UsageError('--phase goes with --shard I/N');
+  if (shard) {
+    if (!f.out) throw new UsageError('a sharded probe needs --out DIR (the job folder shared by its tasks)');
+    const dir = path.resolve(f.out as string);
+    const phase = (f.phase as string | undefined) ?? (fs.existsSync(jobFiles(dir).thresholds) ? 'concepts' : 'stats');
+    if (phase !== 'stats' && phase !== 'concepts') throw new UsageError(`--phase is stats or concepts (got '${phase}')`);
+    settings.job = { phase, shard, dir, resume: !!f.resume };
+  }
   let last = 0;
   const r = await host.request({ type: 'probe', model: modelSpec(f), dataset: { path: dataset }, settings }, {
     signal,
@@ -79,6 +91,13 @@ export async function probe(f: Flags, host: EngineHost, signal: AbortSignal): Pr
       process.stderr.write(`  probe ${p.step}/${p.total} ${p.message ?? ''}\n`);
     },
   });
+  if (settings.job) {
+    const j = settings.job;
+    const what = j.phase === 'stats' ? `${r.activations.imagesPerSecond === null ? 'all images already done' : `activations at ${r.activations.imagesPerSecond.toFixed(1)} images/s`}`
+      : `${r.concepts.length} concepts`;
+    process.stdout.write(`probe ${j.phase} shard ${j.shard.index}/${j.shard.count} done: ${what} (${jobFiles(j.dir).parts})\n`);
+    return;
+  }
   const csv = probeCsv(r);
   const a = r.activations;
   process.stderr.write(`${r.dataset.images} images (${r.dataset.train} train, ${r.dataset.val} val), layer ${r.layer} ${a.h}×${a.w}×${a.filters}, ` +

@@ -42,7 +42,33 @@ export interface PointingGameOptions {
   classScores?: (imagePath: string) => Promise<ArrayLike<number>>;
   onProgress?: (p: { done: number; total: number; image: string }) => void;
   isCancelled?: () => boolean;
+  /** Sharded, resumable runs (src/engine/jobs): see ShardHook. */
+  shard?: ShardHook;
 }
+
+/** Everything of a result that is not per image: what merging shards' image records needs to rebuild it. */
+export interface PointingMeta {
+  dataset: 'voc' | 'coco';
+  tolerance: number;
+  classes: string[];
+  methods: string[];
+  difficultSource: 'list' | 'rule';
+  targetRule: string;
+}
+
+/** One evaluated image: its position in the dataset's order, its pairs, and its classes absent from the class map. */
+export interface ImageRecord { index: number; image: string; pairs: PairRecord[]; unmapped: string[] }
+
+/**
+ * Called once the inputs are read and checked, with the metadata and every image (after `limit`) in order. Returns
+ * which images this run evaluates, the records of those already done (resumed, not recomputed) and a callback
+ * that receives each newly finished image before the next one starts.
+ */
+export type ShardHook = (plan: { meta: PointingMeta; images: string[] }) => {
+  include: (image: string) => boolean;
+  done: ReadonlyMap<string, ImageRecord>;
+  onImage: (record: ImageRecord) => void;
+};
 
 export interface PairRecord {
   image: string;
@@ -129,7 +155,7 @@ export async function runPointingGame(options: PointingGameOptions, explain: Exp
   const classMap = typeof options.classMap === 'string' ? await readClassMap(options.classMap, options.numClasses) : options.classMap;
   const classes = [...classMap.keys()];
   const gt = await loadGroundTruth(options);
-  const images = options.limit ? gt.images.slice(0, options.limit) : gt.images;
+  const listed = options.limit ? gt.images.slice(0, options.limit) : gt.images;
 
   // Difficult-list columns follow the dataset's class order (§4.3); for a VOC-style dataset with its own classes,
   // the class map's order.
@@ -142,6 +168,14 @@ export async function runPointingGame(options: PointingGameOptions, explain: Exp
     }
     list = parseDifficultList(text, columns.length, options.difficultList);
   }
+  const meta: PointingMeta = {
+    dataset: gt.dataset, tolerance, classes, methods: [CENTRE, ...methods], difficultSource: list ? 'list' : 'rule',
+    targetRule: options.classScores
+      ? 'the class\'s model index with the highest score on the image (single-index classes: that index)'
+      : 'the first model index listed for the class',
+  };
+  const plan = options.shard?.({ meta, images: listed.map((im) => im.file) });
+  const images = plan ? listed.filter((im) => plan.include(im.file)) : listed;
   const missing: string[] = [];
   for (const im of images) {
     const p = path.join(options.images, im.file);
@@ -150,14 +184,15 @@ export async function runPointingGame(options: PointingGameOptions, explain: Exp
   if (missing.length)
     throw new EngineError('IMAGE_NOT_FOUND', `${missing.length} annotated image(s) not found under "${options.images}" (first: ${missing[0]}).`);
 
-  const unmapped = new Set<string>();
-  const details: PairRecord[] = [];
-  const outcomes: Record<string, { className: string; outcome: Outcome; difficult: boolean }[]> = {};
-  for (const m of [CENTRE, ...methods]) outcomes[m] = [];
-
+  const records: ImageRecord[] = [];
+  const indexOf = new Map(listed.map((im, i) => [im.file, i]));
   for (const [n, im] of images.entries()) {
+    const prior = plan?.done.get(im.file);
+    if (prior) { records.push(prior); options.onProgress?.({ done: n + 1, total: images.length, image: im.file }); continue; }
     if (options.isCancelled?.()) throw new CancelledError('Pointing game cancelled');
     const imagePath = path.join(options.images, im.file);
+    const details: PairRecord[] = [];
+    const unmapped = new Set<string>();
     let scores: ArrayLike<number> | undefined;
     for (const [className, gtClass] of im.classes) {
       const indices = classMap.get(className);
@@ -168,14 +203,10 @@ export async function runPointingGame(options: PointingGameOptions, explain: Exp
         : difficultByRule(regionArea(region), im.width * im.height, im.classes.size);
       const record: PairRecord = { image: im.file, className, target: null, difficult, skipped: gtClass.allDifficult, points: {} };
       details.push(record);
-      if (record.skipped) {
-        for (const m of [CENTRE, ...methods]) outcomes[m].push({ className, outcome: 0, difficult });
-        continue;
-      }
+      if (record.skipped) continue;
+      // Outcomes are derived from the records (pointingResult), so that merged shards score exactly alike.
       const score = (m: string, x: number, y: number) => {
-        const hit = isHit({ x, y }, region, tolerance);
-        record.points[m] = { x, y, hit };
-        outcomes[m].push({ className, outcome: hit ? 1 : -1, difficult });
+        record.points[m] = { x, y, hit: isHit({ x, y }, region, tolerance) };
       };
       const c = centrePoint(im.width, im.height);
       score(CENTRE, c.x, c.y);
@@ -186,33 +217,49 @@ export async function runPointingGame(options: PointingGameOptions, explain: Exp
         score(m, p.x, p.y);
       }
     }
+    const record: ImageRecord = { index: indexOf.get(im.file)!, image: im.file, pairs: details, unmapped: [...unmapped].sort() };
+    records.push(record);
+    plan?.onImage(record);
     options.onProgress?.({ done: n + 1, total: images.length, image: im.file });
   }
 
-  const result: PointingGameResult = {
-    dataset: gt.dataset,
-    tolerance,
-    classes,
-    methods: [CENTRE, ...methods],
-    images: images.length,
+  const result = pointingResult(meta, records);
+  if (options.out) await writePointingResults(result, options.out);
+  return result;
+}
+
+/** The result of image records (one run's, or every shard's): pairs in dataset order, outcomes per §4.1, scores per §4.4. */
+export function pointingResult(meta: PointingMeta, records: readonly ImageRecord[]): PointingGameResult {
+  const sorted = [...records].sort((a, b) => a.index - b.index);
+  const details = sorted.flatMap((r) => r.pairs);
+  const outcomes: Record<string, { className: string; outcome: Outcome; difficult: boolean }[]> = {};
+  for (const m of meta.methods) outcomes[m] = [];
+  for (const d of details) {
+    for (const m of meta.methods) {
+      if (!d.skipped && !d.points[m]) throw new EngineError('INPUT_INVALID', `pointing game: no ${m} point for ${d.image} / ${d.className}`);
+      outcomes[m].push({ className: d.className, outcome: d.skipped ? 0 : d.points[m].hit ? 1 : -1, difficult: d.difficult });
+    }
+  }
+  return {
+    dataset: meta.dataset,
+    tolerance: meta.tolerance,
+    classes: meta.classes,
+    methods: meta.methods,
+    images: sorted.length,
     pairs: {
       all: details.filter((d) => !d.skipped).length,
       difficult: details.filter((d) => !d.skipped && d.difficult).length,
       skipped: details.filter((d) => d.skipped).length,
     },
-    difficultSource: list ? 'list' : 'rule',
-    targetRule: options.classScores
-      ? 'the class\'s model index with the highest score on the image (single-index classes: that index)'
-      : 'the first model index listed for the class',
-    unmappedClasses: [...unmapped].sort(),
+    difficultSource: meta.difficultSource,
+    targetRule: meta.targetRule,
+    unmappedClasses: [...new Set(sorted.flatMap((r) => r.unmapped))].sort(),
     scores: Object.fromEntries(Object.entries(outcomes).map(([m, os]) => [m, {
-      all: aggregate(os, classes),
-      difficult: aggregate(os.filter((o) => o.difficult), classes),
+      all: aggregate(os, meta.classes),
+      difficult: aggregate(os.filter((o) => o.difficult), meta.classes),
     }])),
     details,
   };
-  if (options.out) await writePointingResults(result, options.out);
-  return result;
 }
 
 function csvCell(s: string): string {

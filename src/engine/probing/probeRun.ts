@@ -8,7 +8,7 @@ import { readConceptFolders } from '../datasets/conceptFolders';
 import { SeededRandom } from '../datasets/seededRandom';
 import { CancelledError, EngineError } from '../errors';
 import type { EngineModel, Preprocessing } from '../model/modelTypes';
-import { extractActivations, type ActivationStore } from './activationStore';
+import { extractActivations, layerShape, type ActivationStore } from './activationStore';
 import { averagePrecision } from './averagePrecision';
 import { scoreClassification, trainClassificationProbe, balancedSample, type ClassificationData } from './classificationProbe';
 import { ConceptEmbeddings } from './conceptEmbeddings';
@@ -21,6 +21,10 @@ import { binarizeInto, pooledFeatures, type ProbeSamples } from './probeSamples'
 import { checkTraining, CLASSIFICATION_DEFAULTS, SEGMENTATION_DEFAULTS, type ProbeTraining } from './probeSettings';
 import type { DatasetSpec, FilterWeight, ProbeConceptResult, ProbeResult, ProbeScores, ProbeSettingsInput } from './probeTypes';
 import { scoreSegmentation, trainSegmentationProbe } from './segmentationProbe';
+import { checkProbeJob, jobFiles, type ProbeJobSpec } from '../jobs/probeJobSpec';
+import { runStatsPhase } from '../jobs/probeStatsPhase';
+import { openConceptsPhase } from '../jobs/probeConceptsPhase';
+import { valExamples } from './valExamples';
 
 export interface ProbeContext {
   isCancelled(): boolean;
@@ -38,6 +42,8 @@ export interface ResolvedProbeSettings {
   batchSize: number;
   cacheDir?: string;
   neighbours: number;
+  /** A task of a sharded probe job (issue #9, src/engine/jobs); absent for an ordinary run. */
+  job?: ProbeJobSpec;
 }
 
 export function resolveProbeSettings(s: ProbeSettingsInput): ResolvedProbeSettings {
@@ -58,6 +64,7 @@ export function resolveProbeSettings(s: ProbeSettingsInput): ResolvedProbeSettin
     filtersNeeded: s.filtersNeeded ?? true,
     segmentation: checkTraining({ ...SEGMENTATION_DEFAULTS, ...s.segmentation }, 'segmentation probe'),
     classification: checkTraining({ ...CLASSIFICATION_DEFAULTS, ...s.classification }, 'classification probe'),
+    ...('job' in s && s.job !== undefined ? { job: checkProbeJob(s.job) } : {}),
   };
 }
 
@@ -123,7 +130,25 @@ export async function runProbe(
   // Progress: n images of activations, n of the dissection pass, then one step per concept.
   const total = 2 * n + concepts.length;
 
-  const ex = await extractActivations({
+  // Sharded jobs (issue #9): the stats phase is a pass of its own; the concepts phase supplies the job's activations
+  // and merged thresholds, runs only the concepts its shard owns, and records each one as it finishes.
+  if (settings.job?.phase === 'stats') {
+    const st = await runStatsPhase(settings.job, {
+      model, modelPath, preprocessing, dataset, layer: settings.layer, quantile: settings.quantile, batchSize: settings.batchSize,
+      isCancelled: ctx.isCancelled, progress: (done, all) => ctx.progress({ step: done, total: all, message: `activations ${done}/${all}` }),
+    });
+    const train = dataset.images.filter((im) => im.split === 'train').length;
+    const [h, w, k] = layerShape(model, settings.layer);
+    return {
+      backend, model: { name: model.info.name, path: modelPath }, layer: settings.layer,
+      dataset: { path: dataset.root, format: dataset.format, images: n, train, val: n - train },
+      activations: { h, w, filters: k, cached: st.computed === 0, seconds: st.seconds, imagesPerSecond: st.computed ? st.computed / st.seconds : null, cacheFile: jobFiles(settings.job.dir).activations },
+      quantile: settings.quantile, thresholds: [], units: [], concepts: [], settings: { ...settings }, elapsedMs: performance.now() - t0,
+      timings: { activations: st.seconds, thresholds: 0, dissection: 0, probes: 0 },
+    };
+  }
+  const job = settings.job ? openConceptsPhase(settings.job, model, modelPath, preprocessing, dataset, settings) : undefined;
+  const ex = job ? { store: job.store, cached: true, seconds: 0 } : await extractActivations({
     model, modelPath, preprocessing, layer: settings.layer, dataset, cacheDir: settings.cacheDir, batchSize: settings.batchSize,
     isCancelled: ctx.isCancelled, onProgress: (done) => ctx.progress({ step: done, total, message: `activations ${done}/${n}` }),
   });
@@ -131,7 +156,7 @@ export async function runProbe(
   try {
     const { h, w, k } = store.meta;
     const t1 = performance.now();
-    const thresholds = await computeThresholds(store, settings.quantile, ctx);
+    const thresholds = job ? job.thresholds : await computeThresholds(store, settings.quantile, ctx);
     const t2 = performance.now();
 
     // One pass over the dataset: presence of every concept, NetDissect sums, pooled features, masks kept for the probes.
@@ -145,7 +170,7 @@ export async function runProbe(
       if (ctx.isCancelled()) throw new CancelledError();
       const im = dataset.images[i];
       const labels = await dataset.loadLabels(i);
-      const here = [...labelsPresent(labels)].map((num) => conceptIndex.get(num)).filter((c): c is number => c !== undefined).sort((a, b) => a - b);
+      const here = [...labelsPresent(labels)].map((num) => conceptIndex.get(num)).filter((c): c is number => c !== undefined && (!job || job.owns(c))).sort((a, b) => a - b);
       present.push(here);
       const size = im.sh * im.sw;
       const first = here.map((ci) => conceptMask(labels, concepts[ci], size, 'firstCategory'));
@@ -173,6 +198,14 @@ export async function runProbe(
 
     for (let ci = 0; ci < concepts.length; ci++) {
       const c = concepts[ci];
+      if (job && !job.owns(ci)) continue;
+      const prior = job?.done(ci);
+      if (prior) {
+        results.push(prior);
+        if (prior.segmentation) segEmb.add(prior.concept, prior.segmentation.weights);
+        if (prior.classification) clsEmb.add(prior.concept, prior.classification.weights);
+        continue;
+      }
       const containing = present.map((p, i) => (p.includes(ci) ? i : -1)).filter((i) => i >= 0);
       const trainPos = containing.filter((i) => dataset.images[i].split === 'train');
       const valPos = containing.filter((i) => dataset.images[i].split === 'val');
@@ -185,6 +218,7 @@ export async function runProbe(
       if (!trainPos.length || !valPos.length) {
         r.notes.push(`needs images with the concept in both splits (train ${trainPos.length}, val ${valPos.length})`);
         ctx.progress({ step: 2 * n + ci + 1, total, message: `concept ${c.name} skipped` });
+        job?.record(ci, r);
         continue;
       }
       if (doSeg) {
@@ -202,6 +236,7 @@ export async function runProbe(
         if (!trainNeg.length || !valNeg.length) r.notes.push(`classification skipped: needs negatives in both splits (train ${trainNeg.length}, val ${valNeg.length})`);
         else r.classification = classificationFor(ci, trainPos, valPos, trainNeg, valNeg);
       }
+      job?.record(ci, r);
       ctx.progress({ step: 2 * n + ci + 1, total, message: `concept ${c.name}` });
       await new Promise((res) => setImmediate(res));
     }
@@ -211,7 +246,7 @@ export async function runProbe(
     }
     const t4 = performance.now();
     const train = dataset.images.filter((im) => im.split === 'train').length;
-    return {
+    const result: ProbeResult = {
       backend, model: { name: model.info.name, path: modelPath }, layer: settings.layer,
       dataset: { path: dataset.root, format: dataset.format, images: n, train, val: n - train },
       activations: { h, w, filters: k, cached: ex.cached, seconds: ex.seconds, imagesPerSecond: ex.cached ? null : n / ex.seconds, cacheFile: store.file },
@@ -219,6 +254,8 @@ export async function runProbe(
       settings: { ...settings }, elapsedMs: performance.now() - t0,
       timings: { activations: (t1 - t0) / 1000, thresholds: (t2 - t1) / 1000, dissection: (t3 - t2) / 1000, probes: (t4 - t3) / 1000 },
     };
+    if (job) { const { concepts: _c, units, ...frame } = result; job.finish({ units, frame }); }
+    return result;
 
     async function samplesOf(images: number[], ci: number): Promise<ProbeSamples> {
       const { sh, sw } = dataset.images[images[0]];
@@ -241,6 +278,7 @@ export async function runProbe(
         metric: 'iou', bestFilter: single.filter, bestFilterScore: single.val, score: score.iou,
         gain: score.iou - single.val, gainRatio: single.val > 0 ? score.iou / single.val : null,
         secondary: score.meanImageIou, topFilters: topFilters(probe.weights), nearest: [], weights: Array.from(probe.weights), losses: probe.losses,
+        examples: valExamples(val, probe, valPos.map((i) => dataset.images[i])),
       };
       if (settings.filtersNeeded) {
         const fn = filtersNeeded('segmentation', { weights: probe.weights, score: score.iou }, (mask) => {
@@ -288,5 +326,6 @@ export async function runProbe(
     }
   } finally {
     store.close();
+    job?.close();
   }
 }

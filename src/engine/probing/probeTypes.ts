@@ -3,6 +3,7 @@ import type { UnitLabel } from './netDissect';
 import type { CurvePoint } from './filtersNeeded';
 import type { Neighbour } from './conceptEmbeddings';
 import type { ProbeTraining } from './probeSettings';
+import type { ProbeExample } from './valExamples';
 
 export type ProbeKind = 'segmentation' | 'classification' | 'both';
 
@@ -60,6 +61,8 @@ export interface ProbeScores {
   /** Full weight vector (the concept's embedding before normalisation). */
   weights: number[];
   losses: number[];
+  /** Segmentation: a few val images with the predicted and true masks (for the Concepts panel). */
+  examples?: ProbeExample[];
 }
 
 export interface ProbeConceptResult {

@@ -58,7 +58,7 @@ function* batches(s: ProbeSamples, size: number): Generator<{ x: tf.Tensor4D; y:
 }
 
 /** Pre-sigmoid map up(Σ w·B) + b at sh×sw: [B, sh, sw]. */
-function logitsOf(x: tf.Tensor4D, w: tf.Tensor1D, bias: tf.Scalar | null, sh: number, sw: number): tf.Tensor3D {
+export function logitsOf(x: tf.Tensor4D, w: tf.Tensor1D, bias: tf.Scalar | null, sh: number, sw: number): tf.Tensor3D {
   const [b, h, wd, k] = x.shape;
   const z = tf.reshape(tf.matMul(tf.reshape(x, [b * h * wd, k]), tf.reshape(w, [k, 1])), [b, h, wd, 1]) as tf.Tensor4D;
   // Weighted sum at activation resolution, then corner-aligned bilinear upsampling (PyTorch ≤ 0.3), then sigmoid.
