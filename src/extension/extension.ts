@@ -3,11 +3,13 @@
 import * as vscode from 'vscode';
 import type { CnnLensApi } from './api';
 import { showEngineInfo } from './commands/showEngineInfo';
+import { registerClusterFeatures } from './cluster/registerClusterFeatures';
 import { EngineClient } from './engineClient';
 import { registerExplainFeatures } from './explain/registerExplainFeatures';
 import { registerModelFeatures } from './models/registerModelFeatures';
 import { Notifier } from './notifier';
 import { CnnLensOutput } from './output';
+import { registerProbeFeatures } from './probing/registerProbeFeatures';
 import { registerSimilarityFeatures } from './similarity/registerSimilarityFeatures';
 
 export function activate(context: vscode.ExtensionContext): CnnLensApi {
@@ -22,7 +24,9 @@ export function activate(context: vscode.ExtensionContext): CnnLensApi {
   );
   const { registry } = registerModelFeatures(context, { engineClient, out, notifier });
   registerExplainFeatures(context, { engineClient, out, notifier, models: registry });
-  registerSimilarityFeatures(context, { engineClient, out, notifier });
+  registerSimilarityFeatures(context, { engineClient, out, notifier, models: registry });
+  registerProbeFeatures(context, { engineClient, out, notifier, models: registry });
+  registerClusterFeatures(context, { out, notifier, models: registry });
   return { engineClient, outputLines: () => out.lines(), notifications: () => notifier.history() };
 }
 

@@ -1,0 +1,91 @@
+// The filters-needed curve (METHODS.md §5.7): the probe's val score when retrained on only its top-F filters by |w|,
+// against F (log scale), with the p-of-full target as a dashed line and the filters needed marked. chart.js, in
+// theme colours, re-coloured when the theme changes.
+import { Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip } from 'chart.js';
+import type { ProbeKindName } from '../conceptsPanelProtocol';
+import { curveTarget } from './tableModel';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip);
+
+const css = (name: string, fallback: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+
+export interface CurveData {
+  kind: ProbeKindName;
+  curve: { filters: number; score: number | null }[];
+  needed?: number;
+  fraction: number;
+}
+
+type Point = { x: number; y: number };
+
+export class CurveChart {
+  private readonly chart: Chart<'line', Point[]>;
+
+  constructor(canvas: HTMLCanvasElement, private readonly data: CurveData) {
+    this.chart = new Chart(canvas, { type: 'line', data: { datasets: [] }, options: this.options() });
+    this.retheme();
+  }
+
+  retheme(): void {
+    const fg = css('--vscode-foreground', '#ccc');
+    const blue = css('--vscode-charts-blue', '#3794ff');
+    const orange = css('--vscode-charts-orange', '#d18616');
+    const grey = css('--vscode-descriptionForeground', '#999');
+    const { kind, curve, needed, fraction } = this.data;
+    const points = curve.filter((p) => p.score !== null).map((p) => ({ x: p.filters, y: p.score as number }));
+    const target = curveTarget(kind, curve, fraction);
+    const xs = points.map((p) => p.x);
+    const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
+    this.chart.data.datasets = [
+      {
+        label: kind === 'segmentation' ? 'set IoU (val)' : 'accuracy (val)', data: points, borderColor: blue, backgroundColor: blue,
+        pointRadius: points.map((p) => (p.x === needed ? 6 : 3)), pointBackgroundColor: points.map((p) => (p.x === needed ? orange : blue)),
+        pointBorderColor: points.map((p) => (p.x === needed ? orange : blue)), tension: 0, borderWidth: 2,
+      },
+      ...(target !== null && points.length ? [{
+        label: `${Math.round(fraction * 100)} % of the full probe`, data: [{ x: lo, y: target }, { x: hi, y: target }],
+        borderColor: grey, backgroundColor: grey, borderDash: [5, 4], pointRadius: 0, borderWidth: 1.5,
+      }] : []),
+    ];
+    const o = this.chart.options;
+    o.color = fg;
+    for (const axis of ['x', 'y'] as const) {
+      const s = o.scales![axis]! as { ticks: { color?: string }; title: { color?: string }; grid: { color?: string } };
+      s.ticks.color = fg;
+      s.title.color = fg;
+      s.grid.color = css('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)');
+    }
+    this.chart.update('none');
+  }
+
+  destroy(): void {
+    this.chart.destroy();
+  }
+
+  private tickValues(): number[] {
+    const k = Math.max(1, ...this.data.curve.map((p) => p.filters));
+    const out: number[] = [];
+    for (let f = 1; f < k; f *= 2) out.push(f);
+    if (k / out[out.length - 1] < 1.3 && out.length > 1) out.pop(); // keep K's label clear of its neighbour
+    return [...out, k];
+  }
+
+  private options() {
+    return {
+      responsive: true, maintainAspectRatio: false, animation: false as const, parsing: false as const,
+      plugins: {
+        legend: { position: 'bottom' as const, labels: { boxWidth: 12 } },
+        tooltip: { callbacks: { title: (items: { parsed: { x: number | null } }[]) => `top ${items[0]?.parsed.x ?? 0} filters`, label: (i: { dataset: { label?: string }; parsed: { y: number | null } }) => `${i.dataset.label}: ${Number(i.parsed.y).toFixed(3)}` } },
+      },
+      scales: {
+        x: {
+          // The log scale's default labels only show mantissas 1, 2 and 5; every chosen tick is a filter count to read.
+          type: 'logarithmic' as const, title: { display: true, text: 'filters (top |w|)' }, ticks: { callback: (v: number | string) => String(v) }, grid: {},
+          // Powers of two up to K, and K: the log scale's own ticks (1…9, 10, 20, …) do not fit filter counts.
+          afterBuildTicks: (axis: { ticks: { value: number }[] }) => { axis.ticks = this.tickValues().map((value) => ({ value })); },
+        },
+        y: { type: 'linear' as const, title: { display: true, text: this.data.kind === 'segmentation' ? 'set IoU' : 'accuracy' }, ticks: {}, grid: {} },
+      },
+    };
+  }
+}
