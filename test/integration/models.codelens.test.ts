@@ -124,6 +124,10 @@ describe('CNN Lens CodeLens on model definitions', function () {
   });
 
   it('"Link exported model…" proposes the file the source exports first and records the link in the manifest, undoably', async () => {
+    // Earlier suites (explain, similarity panels) may leave a quick input or a focused webview: start from a calm workbench,
+    // since this test answers the link flow's questions by accepting whatever quick input is open.
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const source = fixture('src', 'keras_classifier.py');
     const doc = await vscode.workspace.openTextDocument(source);
     const link = (await lenses(source)).find((l) => l.title === LINK && (l.args[0] as { symbol: string }).symbol === 'sequential');

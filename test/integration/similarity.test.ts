@@ -66,14 +66,15 @@ describe('Similarity Overlay with This Model…', function () {
       modelPath: MOBILENET(), imageUris, layers: ['conv_pw_5_relu', 'conv_pw_11_relu'],
     });
     assert.ok(session, `no session; notifications: ${JSON.stringify(extension().exports.notifications())}`);
-    assert.equal(session.model, 'mobilenet_v1_025');
+    // The fixture manifest registers this file, so the panel uses the manifest's name (and its preprocessing).
+    assert.equal(session.model, 'MobileNet v1 0.25');
     assert.deepEqual(session.layers.map((l) => `${l.name} ${l.rows}×${l.cols}×${l.channels} ${l.nonNegative}`),
       ['conv_pw_5_relu 28×28×64 true', 'conv_pw_11_relu 14×14×128 true']);
     assert.deepEqual(session.images, imageUris.map((u) => u.fsPath));
     assert.ok(session.elapsedMs > 0 && session.elapsedMs < 60_000, `${session.elapsedMs} ms`);
     const tabs = similarityTabs();
     assert.equal(tabs.length, 1, `tabs: ${tabs.map((t) => t.label)}`);
-    assert.equal(tabs[0].label, 'Similarity: mobilenet_v1_025');
+    assert.equal(tabs[0].label, 'Similarity: MobileNet v1 0.25');
     const sessions = await vscode.commands.executeCommand<(SimilaritySession & { rejectedMessages: number })[]>('cnnLens.similarity.sessions');
     assert.equal(sessions.length, 1);
     assert.equal(sessions[0].rejectedMessages, 0);
