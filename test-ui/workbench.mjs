@@ -31,6 +31,9 @@ export function installVsix(dataDir) {
 export function makeWorkspace(dataDir) {
   const ws = path.join(dataDir, 'workspace');
   fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'workspace'), ws, { recursive: true });
+  // The fixture manifest points at ../shared by a path relative to the repository, which is wrong in this copy: the
+  // UI tests use the copied MobileNet below (through the setting and discovery), not the manifest's entries.
+  fs.rmSync(path.join(ws, 'cnn-lens.json'), { force: true });
   const shared = path.resolve(repoRoot, '..', 'shared', 'models');
   const model = path.join(ws, 'models', 'mobilenet');
   fs.cpSync(path.join(shared, 'mobilenet_v1_025'), model, { recursive: true });
