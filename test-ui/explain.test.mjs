@@ -81,7 +81,12 @@ test('right-click an image → model, class, method → the panel shows the live
   await methods.first().waitFor({ timeout: 30_000 });
   const methodTexts = await methods.allInnerTexts();
   log(`methods: ${methodTexts.map((t) => t.split('\n')[0]).join(' | ')}`);
-  assert.ok(methodTexts.some((t) => /Advanced/.test(t)), 'no "Advanced…" entry');
+  // The list is virtualised (rows off screen are not in the DOM): filter for the "Advanced…" entry, then clear the filter.
+  const filterBox = page.locator('.quick-input-widget .quick-input-box input');
+  await filterBox.fill('Advanced');
+  await methods.filter({ hasText: 'Advanced' }).first().waitFor({ timeout: 10_000 });
+  await filterBox.fill('');
+  await methods.first().waitFor({ timeout: 10_000 });
   const method = methodTexts.some((t) => t.startsWith('Extremal perturbation')) ? 'Extremal perturbation' : 'Meaningful perturbation';
   await methods.filter({ hasText: method }).first().click();
   log(`method ${method} picked at ${secs()}`);
