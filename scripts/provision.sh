@@ -64,7 +64,10 @@ printf 'auth: none\n' >"$CS_CONFIG"
 if [ ! -f "$CS_DIR/.ok" ]; then
   log "installing code-server@$CODE_SERVER_VERSION (compiles native modules; ~4-5 min on 2 cores)"
   rm -rf "$CS_DIR"; mkdir -p "$CS_DIR"
-  PATH="$N/bin:$PATH" npm_config_nodedir="$N" npm_config_dangerously_allow_all_scripts=true \
+  # Run from `npm run provision`, the outer npm's npm_config_user_agent (node/v20) is inherited as config and
+  # code-server's postinstall reads its Node version from it: drop it so the inner npm reports Node 24.
+  env -u npm_config_user_agent -u npm_node_execpath -u NODE \
+    PATH="$N/bin:$PATH" npm_config_nodedir="$N" npm_config_dangerously_allow_all_scripts=true \
     npm install --prefix "$CS_DIR" --no-save --no-package-lock "code-server@$CODE_SERVER_VERSION"
   got=$("$NODE24" "$CS_ENTRY" --config "$CS_CONFIG" --version | head -1)
   case "$got" in "$CODE_SERVER_VERSION "*) ;; *) log "unexpected code-server --version: $got"; exit 1 ;; esac
