@@ -27,6 +27,13 @@ async function titlesAt(doc: vscode.TextDocument, pattern: RegExp): Promise<stri
   return (await lenses(doc.uri)).filter((l) => l.line === line).map((l) => l.title);
 }
 
+/** `p`, or an error naming `what` if it has not settled within `ms` (so a stall says where it happened). */
+function step<T>(what: string, p: Thenable<T>, ms = 15_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`"${what}" did not finish within ${ms} ms`)), ms); });
+  return Promise.race([Promise.resolve(p), late]).finally(() => clearTimeout(timer));
+}
+
 async function setLensSetting(value: boolean | undefined) {
   await vscode.workspace.getConfiguration().update(SETTING, value, vscode.ConfigurationTarget.Global);
   await until(`${SETTING} = ${value}`, () => vscode.workspace.getConfiguration().inspect(SETTING)?.globalValue === value);
@@ -124,16 +131,17 @@ describe('CNN Lens CodeLens on model definitions', function () {
   });
 
   it('"Link exported model…" proposes the file the source exports first and records the link in the manifest, undoably', async () => {
+    // Every step is bounded and named, so a stall reports where it happened instead of the test's timeout.
     // Earlier suites (explain, similarity panels) may leave a quick input or a focused webview: start from a calm workbench,
     // since this test answers the link flow's questions by accepting whatever quick input is open.
-    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await step('close quick input', vscode.commands.executeCommand('workbench.action.closeQuickOpen'));
+    await step('close editors', vscode.commands.executeCommand('workbench.action.closeAllEditors'));
     const source = fixture('src', 'keras_classifier.py');
-    const doc = await vscode.workspace.openTextDocument(source);
-    const link = (await lenses(source)).find((l) => l.title === LINK && (l.args[0] as { symbol: string }).symbol === 'sequential');
+    const doc = await step('open source', vscode.workspace.openTextDocument(source));
+    const link = (await step('source lenses', lenses(source))).find((l) => l.title === LINK && (l.args[0] as { symbol: string }).symbol === 'sequential');
     assert.ok(link);
     // Enter on every question: the first proposal (exports/web_model, from save_keras_model), no labels, [0, 1].
-    const result = await acceptingDefaults(vscode.commands.executeCommand<{ modelId: string; added: boolean }>(link.command, ...link.args));
+    const result = await step('link command', acceptingDefaults(vscode.commands.executeCommand<{ modelId: string; added: boolean }>(link.command, ...link.args)), 30_000);
     assert.deepEqual(result && { modelId: result.modelId, added: result.added }, { modelId: 'sequential', added: true });
     const manifest = JSON.parse(fs.readFileSync(manifestUri().fsPath, 'utf8'));
     assert.deepEqual(manifest.models.at(-1), {
@@ -141,17 +149,16 @@ describe('CNN Lens CodeLens on model definitions', function () {
       source: { file: 'src/keras_classifier.py', symbol: 'sequential' },
     });
     await until('lens switched to the analyses', async () => {
-      const titles = await titlesAt(doc, /^sequential = keras\.Sequential\(/);
+      const titles = await step('lenses after linking', titlesAt(doc, /^sequential = keras\.Sequential\(/));
       return titles.join() === ANALYSES.join();
     });
 
     // Undo in the manifest editor takes the link back out.
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(manifestUri()));
-    await vscode.commands.executeCommand('undo');
+    await step('show manifest', vscode.window.showTextDocument(await vscode.workspace.openTextDocument(manifestUri())));
+    await step('undo', vscode.commands.executeCommand('undo'));
     const undone = vscode.window.activeTextEditor!.document;
     await until('undo applied', () => undone.getText() === guard.text);
-    await undone.save();
-    await until('lens back to "Link exported model…"', async () => (await titlesAt(doc, /^sequential = keras\.Sequential\(/)).join() === LINK);
-    await sleep(0);
+    await step('save manifest', undone.save());
+    await until('lens back to "Link exported model…"', async () => (await step('lenses after undo', titlesAt(doc, /^sequential = keras\.Sequential\(/))).join() === LINK);
   });
 });

@@ -62,6 +62,8 @@ export class ModelRegistry implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly subscriptions: vscode.Disposable[] = [this.changed];
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Debounced manifest reads per folder: the timer and the resolver of the promise ready() waits on. */
+  private readonly scheduled = new Map<string, { timer: NodeJS.Timeout; resolve: () => void }>();
 
   /** Fires after manifests are re-read or discovery finds a different set of files. */
   readonly onDidChange = this.changed.event;
@@ -182,6 +184,10 @@ export class ModelRegistry implements vscode.Disposable {
 
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
+    for (const { timer, resolve } of this.scheduled.values()) {
+      clearTimeout(timer);
+      resolve();
+    }
     for (const s of this.subscriptions) s.dispose();
   }
 
@@ -189,15 +195,25 @@ export class ModelRegistry implements vscode.Disposable {
     return this.state.get<Record<string, number>>(LAST_USED_KEY, {});
   }
 
+  /**
+   * Re-reads a folder's manifest after a short debounce. A reschedule keeps the pending read's promise (and resolves
+   * it when the later read finishes): replacing it would leave whoever awaits ready() on it waiting forever.
+   */
   private schedule(folder: vscode.WorkspaceFolder) {
     const key = folder.uri.toString();
-    clearTimeout(this.timers.get(key));
-    this.loading = new Promise((resolve) => {
-      this.timers.set(key, setTimeout(() => {
-        this.timers.delete(key);
-        void this.reloadFolder(folder).then(() => this.changed.fire()).finally(resolve);
-      }, 120));
-    });
+    const pending = this.scheduled.get(key);
+    let resolve!: () => void;
+    if (pending) {
+      clearTimeout(pending.timer);
+      resolve = pending.resolve;
+    } else {
+      this.loading = new Promise<void>((r) => { resolve = r; });
+    }
+    const timer = setTimeout(() => {
+      this.scheduled.delete(key);
+      void this.reloadFolder(folder).then(() => this.changed.fire()).finally(resolve);
+    }, 120);
+    this.scheduled.set(key, { timer, resolve });
   }
 
   private rediscover() {
