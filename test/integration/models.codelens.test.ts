@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { acceptingDefaults, fixture, ManifestGuard, manifestUri, sleep, until } from './modelsHelpers';
+import { acceptingDefaults, fixture, ManifestGuard, manifestUri, until } from './modelsHelpers';
 
 const ANALYSES = ['Explain image…', 'Probe concepts…', 'Similarity overlay…'];
 const LINK = 'Link exported model…';
