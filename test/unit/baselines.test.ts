@@ -1,55 +1,23 @@
 // The attribution baselines (METHODS.md §3) on the shared MobileNet against TorchRay's own maps for the same input
 // tensors (../shared/reference/torchray/saliency; cat → 285, robin → 15): gradient, guided backprop, deconvnet,
 // Grad-CAM, linear approximation; occlusion sanity; settings validation; no tensor leaks. RISE: rise.test.ts.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/engine/backend/backend';
 import { EngineError } from '../../src/engine/errors';
-import { loadModel } from '../../src/engine/model/loadModel';
-import type { EngineModel } from '../../src/engine/model/modelTypes';
 import type { AttributionInput, AttributionMethod, AttributionResult } from '../../src/engine/methods/attributionMethod';
 import { baselineMethods, gradCamMethod, gradientMethod, linearApproximationMethod, occlusionMethod } from '../../src/engine/methods/baselines';
 import { defaultSpatialLayer } from '../../src/engine/methods/baselines/spatialLayer';
 import { occluderOffsets } from '../../src/engine/methods/baselines/occlusion';
-import { REFERENCE_DIR, SHARED_DIR, maxAbsDiff, nchwToNhwc, readRef } from './helpers/reference';
+import { REFERENCE_DIR, maxAbsDiff, readRef } from './helpers/reference';
+import { REFERENCE_IMAGES, pearson, useReferenceMobileNet } from './helpers/referenceMobileNet';
 
 const SAL = path.join(REFERENCE_DIR, 'torchray/saliency');
-const IMAGES = [
-  { name: 'cat', target: 285, input: path.join(REFERENCE_DIR, 'torchray/components') },
-  { name: 'robin', target: 15, input: path.join(REFERENCE_DIR, 'torchray/runs/r4_robin_preserve') },
-];
 
-let model: EngineModel;
-const inputs = new Map<string, tf.Tensor4D>();
+const ref = useReferenceMobileNet();
+const inputs = ref.inputs;
 
-before(async () => {
-  await initBackend('auto');
-  ({ model } = await loadModel({ path: path.join(SHARED_DIR, 'models/mobilenet_v1_025/model.json') }));
-  for (const im of IMAGES) {
-    const r = readRef(im.input, 'input.f32');
-    const { data, shape } = nchwToNhwc(r.data, r.shape);
-    inputs.set(im.name, tf.tensor4d(data, shape as [number, number, number, number]));
-  }
-});
-after(() => {
-  tf.dispose([...inputs.values()]);
-  model.dispose();
-});
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let ma = 0, mb = 0;
-  for (let i = 0; i < a.length; i++) { ma += a[i]; mb += b[i]; }
-  ma /= a.length; mb /= b.length;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const da = a[i] - ma, db = b[i] - mb;
-    sab += da * db; saa += da * da; sbb += db * db;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
 /** Fraction of entries within `tol`·max|b| of b: element-wise agreement that tolerates a few ReLU6-kink flips. */
 function fractionClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number): number {
   const lim = tol * maxAbs(b);
@@ -61,7 +29,7 @@ function maxAbs(a: ArrayLike<number>): number { let m = 0; for (let i = 0; i < a
 
 /** Runs a method with the resolveSettings → run protocol and checks that no tensor is left behind. */
 async function explain(method: AttributionMethod<any>, image: string, target: number, settings: Record<string, unknown> = {}): Promise<AttributionResult> {
-  const input: AttributionInput = { model, input: inputs.get(image)!, target };
+  const input: AttributionInput = { model: ref.model, input: inputs.get(image)!, target };
   const before = tf.memory().numTensors;
   const s = method.resolveSettings(settings, input);
   const r = await method.run(input, s, {});
@@ -77,7 +45,7 @@ async function explain(method: AttributionMethod<any>, image: string, target: nu
 const mapOf = (r: AttributionResult, name: string) => r.maps.find((m) => m.name === name)!;
 const reportLine = (s: string) => console.log(`  [baselines] ${s}`);
 
-for (const im of IMAGES) {
+for (const im of REFERENCE_IMAGES) {
   const dir = path.join(SAL, im.name);
   const refLogit = readRef(path.join(REFERENCE_DIR, 'model_check'), `${im.name}.logits_torch.f32`).data[im.target];
 
@@ -127,8 +95,8 @@ for (const im of IMAGES) {
 }
 
 test('Grad-CAM: default layer, layer validation and unknown settings', () => {
-  const input: AttributionInput = { model, input: inputs.get('cat')!, target: 285 };
-  assert.equal(defaultSpatialLayer(model.info), 'conv_pw_13_relu');
+  const input: AttributionInput = { model: ref.model, input: inputs.get('cat')!, target: 285 };
+  assert.equal(defaultSpatialLayer(ref.model.info), 'conv_pw_13_relu');
   assert.equal(gradCamMethod.resolveSettings({}, input).layer, 'conv_pw_13_relu');
   assert.equal(linearApproximationMethod.resolveSettings({ layer: 'conv_pw_11_relu' }, input).layer, 'conv_pw_11_relu');
   const bad = (f: () => unknown, code: string, re: RegExp) =>
@@ -157,7 +125,7 @@ test('Grad-CAM at an earlier layer gives a 14×14 raw map; optional smoothing of
 test('occlusion: offsets as the reference, shape, occluding the object lowers the score', async () => {
   assert.deepEqual(occluderOffsets(224, 8), Array.from({ length: 28 }, (_, i) => 8 * i));
   assert.deepEqual(occluderOffsets(300, 300 / 28).slice(0, 4), [0, 10, 21, 32]); // int(linspace(0, 300, 28))
-  const input: AttributionInput = { model, input: inputs.get('robin')!, target: 15 };
+  const input: AttributionInput = { model: ref.model, input: inputs.get('robin')!, target: 15 };
   const s = occlusionMethod.resolveSettings({}, input);
   assert.deepEqual(s, { patchSize: 35, stride: 8, batchSize: 32, fill: 0 });
   // A coarse grid keeps the test fast (stride 16, 14×14 = 196 occluders).
@@ -184,7 +152,7 @@ test('occlusion: offsets as the reference, shape, occluding the object lowers th
   const occluded = tf.tidy(() => {
     const m = tf.buffer([1, 224, 224, 1], 'float32');
     for (let y = 0; y < 224; y++) for (let x = 0; x < 224; x++) m.set(y >= y0 && y < y0 + 32 && x >= x0 && x < x0 + 32 ? 0 : 1, 0, y, x, 0);
-    return tf.slice(model.logits(tf.mul(input.input, m.toTensor()) as tf.Tensor4D), [0, 15], [1, 1]);
+    return tf.slice(ref.model.logits(tf.mul(input.input, m.toTensor()) as tf.Tensor4D), [0, 15], [1, 1]);
   });
   const occludedLogit = (await occluded.data())[0];
   occluded.dispose();
@@ -192,7 +160,7 @@ test('occlusion: offsets as the reference, shape, occluding the object lowers th
 });
 
 test('occlusion: settings validation and cancellation', async () => {
-  const input: AttributionInput = { model, input: inputs.get('cat')!, target: 285 };
+  const input: AttributionInput = { model: ref.model, input: inputs.get('cat')!, target: 285 };
   const bad = (settings: Record<string, unknown>, re: RegExp) =>
     assert.throws(() => occlusionMethod.resolveSettings(settings, input), (e: unknown) => e instanceof EngineError && e.code === 'BAD_ARGUMENT' && re.test(e.message));
   bad({ patchSize: 0 }, /'patchSize' must be ≥ 1/);

@@ -2,60 +2,28 @@
 // replaying the reference's recorded grids and shifts reproduces its masks and its 256-mask map; the seeded
 // generator is deterministic, draws masks with the right statistics, and is as close to TorchRay's 8000-mask map
 // as TorchRay's own 256-mask map is.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/engine/backend/backend';
 import { EngineError } from '../../src/engine/errors';
-import { loadModel } from '../../src/engine/model/loadModel';
-import type { EngineModel } from '../../src/engine/model/modelTypes';
 import type { AttributionInput, AttributionProgress } from '../../src/engine/methods/attributionMethod';
 import { riseMethod, riseSaliency } from '../../src/engine/methods/baselines/rise';
 import { RecordedRiseDraws, SeededRiseDraws } from '../../src/engine/methods/baselines/riseDraws';
 import { riseGeometry, riseMasks } from '../../src/engine/methods/baselines/riseMasks';
-import { REFERENCE_DIR, SHARED_DIR, maxAbsDiff, nchwToNhwc, readRef } from './helpers/reference';
+import { REFERENCE_DIR, maxAbsDiff, readRef } from './helpers/reference';
+import { REFERENCE_IMAGES, pearson, useReferenceMobileNet } from './helpers/referenceMobileNet';
 
 const SAL = path.join(REFERENCE_DIR, 'torchray/saliency');
 const MASKS = path.join(SAL, 'rise_masks_seed0');
-const IMAGES = [
-  { name: 'cat', target: 285, input: path.join(REFERENCE_DIR, 'torchray/components') },
-  { name: 'robin', target: 15, input: path.join(REFERENCE_DIR, 'torchray/runs/r4_robin_preserve') },
-];
 const N = 256;
 
-let model: EngineModel;
-const inputs = new Map<string, tf.Tensor4D>();
+const ref = useReferenceMobileNet();
+const inputs = ref.inputs;
 const recorded = () => new RecordedRiseDraws(readRef(MASKS, 'grids.f32').data, readRef(MASKS, 'shifts.f32').data, 7);
 
-before(async () => {
-  await initBackend('auto');
-  ({ model } = await loadModel({ path: path.join(SHARED_DIR, 'models/mobilenet_v1_025/model.json') }));
-  for (const im of IMAGES) {
-    const r = readRef(im.input, 'input.f32');
-    const { data, shape } = nchwToNhwc(r.data, r.shape);
-    inputs.set(im.name, tf.tensor4d(data, shape as [number, number, number, number]));
-  }
-});
-after(() => {
-  tf.dispose([...inputs.values()]);
-  model.dispose();
-});
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let ma = 0, mb = 0;
-  for (let i = 0; i < a.length; i++) { ma += a[i]; mb += b[i]; }
-  ma /= a.length; mb /= b.length;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const da = a[i] - ma, db = b[i] - mb;
-    sab += da * db; saa += da * da; sbb += db * db;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
 const reportLine = (s: string) => console.log(`  [rise] ${s}`);
-const inputOf = (name: string, target: number): AttributionInput => ({ model, input: inputs.get(name)!, target });
+const inputOf = (name: string, target: number): AttributionInput => ({ model: ref.model, input: inputs.get(name)!, target });
 
 test('geometry and the first recorded mask (reflect pad, bilinear align_corners=False, crop)', () => {
   const g = riseGeometry(224, 224, 7);
@@ -70,7 +38,7 @@ test('geometry and the first recorded mask (reflect pad, bilinear align_corners=
   assert.ok(d < 1e-5, `max |Δ| ${d}`);
 });
 
-for (const im of IMAGES) {
+for (const im of REFERENCE_IMAGES) {
   test(`${im.name}: the recorded masks reproduce TorchRay's 256-mask map`, async () => {
     const before = tf.memory().numTensors;
     const t0 = Date.now();
@@ -103,7 +71,7 @@ const meanOf = (a: ArrayLike<number>) => { let t = 0; for (let i = 0; i < a.leng
 const stdOf = (a: ArrayLike<number>) => { const m = meanOf(a); let t = 0; for (let i = 0; i < a.length; i++) t += (a[i] - m) ** 2; return Math.sqrt(t / a.length); };
 
 test('seeded RISE (the method): defaults, progress, determinism; statistics as TorchRay at equal count', async () => {
-  const im = IMAGES[0];
+  const im = REFERENCE_IMAGES[0];
   const input = inputOf(im.name, im.target);
   assert.deepEqual(riseMethod.resolveSettings({}, input), { numMasks: 8000, numCells: 7, p: 0.5, batchSize: 32, seed: 0 });
   const before = tf.memory().numTensors;

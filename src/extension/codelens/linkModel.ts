@@ -1,7 +1,6 @@
 // cnnLens.linkModel: links a model definition in source code to an exported model file, recorded in the manifest
 // as the entry's `source` (class/variable name + source file). Proposes the files this source file exports first,
 // then the workspace's models, then "Browse…".
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ManifestEntry } from '../models/manifestTypes';
@@ -11,6 +10,7 @@ import { type ModelRegistry, type RegisteredModel, relativeTo } from '../models/
 import { frameworkOf, scanDocument, SOURCE_LANGUAGES } from './documentScan';
 import type { LinkModelArgs } from './modelCodeLensProvider';
 import type { ModelDefinition, ModelExport } from './modelDefinition';
+import { fileExists } from '../models/fileExists';
 
 export interface LinkResult {
   modelId: string;
@@ -91,7 +91,7 @@ async function pickModelFile(
     const uri = await resolveExport(folder, doc.uri, e.modelFile);
     if (seen.has(uri.fsPath)) continue;
     seen.add(uri.fsPath);
-    const found = await exists(uri.fsPath);
+    const found = await fileExists(uri.fsPath);
     items.push({
       label: relativeTo(folder, uri), uri, iconPath: new vscode.ThemeIcon(found ? 'export' : 'warning'),
       description: `line ${e.line + 1}${found ? '' : ' · not exported yet: run the script first'}`,
@@ -126,15 +126,6 @@ async function resolveExport(folder: vscode.WorkspaceFolder, source: vscode.Uri,
   if (path.isAbsolute(p)) return vscode.Uri.file(path.normalize(p));
   const fromFolder = vscode.Uri.file(path.join(folder.uri.fsPath, p));
   const fromFile = vscode.Uri.file(path.join(path.dirname(source.fsPath), p));
-  if (!(await exists(fromFolder.fsPath)) && (await exists(fromFile.fsPath))) return fromFile;
+  if (!(await fileExists(fromFolder.fsPath)) && (await fileExists(fromFile.fsPath))) return fromFile;
   return fromFolder;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,13 +1,13 @@
 // Builds a manifest entry for a model file, asking only what the file cannot tell: the labels file when none lies
 // next to the model, the pixel scaling (never stored in a model file), and the input size when the model leaves it
 // dynamic. Format, name and a fixed input size are inferred.
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Preprocessing } from '../../engine/model/modelTypes';
 import type { ManifestEntry, ModelSourceLink } from './manifestTypes';
 import { modelFileFormat, tfjsInputShape } from './modelFileSniffer';
 import { labelsNextTo, type ModelRegistry, relativeTo } from './modelRegistry';
+import { fileExists } from './fileExists';
 
 export interface DraftOptions {
   folder: vscode.WorkspaceFolder;
@@ -111,13 +111,4 @@ function uniqueName(registry: ModelRegistry, folder: vscode.WorkspaceFolder, wan
     .flatMap((m) => m.models.map((x) => x.name)));
   if (!taken.has(wanted)) return wanted;
   for (let i = 2; ; i++) if (!taken.has(`${wanted} (${i})`)) return `${wanted} (${i})`;
-}
-
-async function fileExists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -11,6 +11,7 @@ import type { CnnLensOutput } from '../output';
 import { type ManifestIssue, parseManifest } from './manifestParser';
 import { type ManifestEntry, MANIFEST_LOCATIONS, type ModelFormat } from './manifestTypes';
 import { modelFileFormat } from './modelFileSniffer';
+import { fileExists } from './fileExists';
 
 export type ModelOrigin = 'manifest' | 'discovered';
 
@@ -251,7 +252,7 @@ export class ModelRegistry implements vscode.Disposable {
     const models: RegisteredModel[] = [];
     for (const { entry, index, range, pathRange } of parsed.entries) {
       const uri = resolveIn(folder, entry.path);
-      if (!(await exists(uri.fsPath)))
+      if (!(await fileExists(uri.fsPath)))
         issues.push({ ...pathRange, severity: 'warning', message: `No model file at ${uri.fsPath} (yet).` });
       const model: RegisteredModel = {
         id: entry.name, name: entry.name, origin: 'manifest', uri, folder, entry,
@@ -327,7 +328,7 @@ export function relativeTo(folder: vscode.WorkspaceFolder, uri: vscode.Uri): str
 export async function labelsNextTo(modelFile: string): Promise<string | undefined> {
   for (const name of LABEL_FILE_NAMES) {
     const p = path.join(path.dirname(modelFile), name);
-    if (await exists(p)) return p;
+    if (await fileExists(p)) return p;
   }
   return undefined;
 }
@@ -340,14 +341,5 @@ async function readText(uri: vscode.Uri): Promise<string | undefined> {
     return await fs.readFile(uri.fsPath, 'utf8');
   } catch {
     return undefined;
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
   }
 }
