@@ -136,13 +136,17 @@ export function workbenchUrl(base, { folder, extensionDevelopmentPath, extension
   return url.toString();
 }
 
-/** Records every browser request (pages, iframes, workers) that is not to loopback. */
+/**
+ * Records every browser request (pages, iframes, workers) that is not to loopback. Webview resources
+ * (`*.vscode-resource.vscode-cdn.net`) are not counted: the webview's service worker answers them from the server.
+ */
 export function watchExternalRequests(context) {
   const seen = [];
   context.on('request', (req) => {
     const u = req.url();
     if (!/^https?:|^wss?:/.test(u)) return;
     const h = new URL(u).hostname;
+    if (h.endsWith('.vscode-resource.vscode-cdn.net')) return;
     if (h !== '127.0.0.1' && h !== 'localhost' && h !== '[::1]') seen.push(u);
   });
   return seen;
