@@ -91,14 +91,18 @@ describe('Run Pointing Game… / Run on Slurm…', function () {
 
   it('"Run here" writes pointing.json and opens pointing.csv, the editor staying responsive', async () => {
     const out = path.join(tmp, 'here');
+    // The host must keep running timers while the job runs: its longest pause, compared with the run's own length (a
+    // job run in the host itself would pause it for about the whole run; no absolute threshold on a loaded machine).
     let maxGap = 0;
-    let last = Date.now();
+    const t0 = Date.now();
+    let last = t0;
     const ticker = setInterval(() => { const now = Date.now(); maxGap = Math.max(maxGap, now - last); last = now; }, 10);
     let r: { where: string; out: string; result: string } | undefined;
     try {
       // No `where`: every input is named, so it runs here without asking (a quick pick would hang this call).
       r = await vscode.commands.executeCommand(COMMAND, { ...input(), out, searchPath: noSlurm });
     } finally { clearInterval(ticker); }
+    const elapsed = Date.now() - t0;
     assert.ok(r, `the command failed: ${JSON.stringify(extension().exports.notifications().slice(-2))}`);
     assert.equal(r.where, 'here');
     const json = JSON.parse(fs.readFileSync(path.join(out, 'pointing.json'), 'utf8'));
@@ -107,7 +111,7 @@ describe('Run Pointing Game… / Run on Slurm…', function () {
     assert.ok(json.pairs.all >= 6, `pairs ${JSON.stringify(json.pairs)}`);
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, path.join(out, 'pointing.csv'));
     assert.match(vscode.window.activeTextEditor!.document.getText(), /gradcam/);
-    assert.ok(maxGap < 1000, `the extension host stalled for ${maxGap} ms`);
+    assert.ok(maxGap < elapsed / 2, `the extension host stalled for ${maxGap} ms of the ${elapsed} ms run`);
   });
 
   it('"Run on Slurm…" submits the array and its merge, and the status bar follows the job until pointing.csv opens', async () => {

@@ -1,7 +1,7 @@
 // The pure helpers of "Run Pointing Game…" / "Run on Slurm…" (src/extension/cluster/clusterCommandLine.ts): sbatch
 // and node found on a given PATH (real executables in a temp folder), the CLI argument lists, and reading what the CLI
-// prints. The argument lists are checked against the real CLI too: `slurm pointing` without --submit writes the
-// scripts, which must carry every flag through.
+// prints, the watched jobs' poll states and what of them survives a window reload. The argument lists are checked
+// against the real CLI too: `slurm pointing` without --submit writes the scripts, which must carry every flag through.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,8 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import {
-  checkArraySize, checkTimeLimit, findExecutable, modelFlags, nodeForJobs, parseProgress, parseSubmitted, pointingArgs, probeArgs,
-  runPlaces, slurmArgs, summarizeStatus,
+  afterPoll, checkArraySize, checkTimeLimit, EMPTY_POLLS_BEFORE_STOPPED, findExecutable, modelFlags, nodeForJobs, parseProgress, parseSubmitted,
+  pointingArgs, probeArgs, restorableJobs, runPlaces, slurmArgs, summarizeStatus, type WatchProgress,
 } from '../../src/extension/cluster/clusterCommandLine';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn-lens-cluster-'));
@@ -121,4 +121,42 @@ test('the argument lists are the real CLI\'s: `slurm pointing` writes scripts ca
   assert.match(script, /^#SBATCH --time=00:05:00$/m);
   assert.match(script, /--methods gradcam,gradient/);
   assert.ok(script.includes(path.join(world, 'voc', 'Annotations')) && script.includes('demo_shapes.json'));
+});
+
+test('a watched job is judged stopped only after its Slurm jobs were queued and then gone for several polls, and reported once', () => {
+  const fresh: WatchProgress = { seenQueued: false, emptyPolls: 0, stopped: false };
+  /** The states after each poll, given the number of queued Slurm jobs each poll saw. */
+  const run = (from: WatchProgress, queued: number[]) => {
+    const states: Array<WatchProgress & { report: boolean }> = [];
+    let w = from;
+    for (const q of queued) { const n = afterPoll(w, q); states.push(n); w = n; }
+    return states;
+  };
+  // Never queued (no squeue here, or not yet submitted): never judged.
+  assert.ok(run(fresh, [0, 0, 0, 0, 0]).every((s) => !s.stopped && !s.report));
+  // Queued, then gone: stopped on the EMPTY_POLLS_BEFORE_STOPPED-th empty poll, reported on that poll only.
+  const gone = run(fresh, [3, 1, ...Array(EMPTY_POLLS_BEFORE_STOPPED + 3).fill(0)]);
+  const firstStopped = gone.findIndex((s) => s.stopped);
+  assert.equal(firstStopped, 1 + EMPTY_POLLS_BEFORE_STOPPED);
+  assert.deepEqual(gone.map((s) => s.report), gone.map((_, i) => i === firstStopped));
+  assert.ok(gone.slice(firstStopped).every((s) => s.stopped));
+  // One empty poll (the merge writing its result) does not stop it.
+  assert.ok(run(fresh, [2, 0, 1, 0, 1]).every((s) => !s.stopped));
+  // Queued again (resumed from a shell): running again, and a second end is reported again.
+  const again = run(gone.at(-1)!, [2, ...Array(EMPTY_POLLS_BEFORE_STOPPED).fill(0)]);
+  assert.deepEqual(again.map((s) => [s.stopped, s.report]), [[false, false], ...Array(EMPTY_POLLS_BEFORE_STOPPED - 1).fill([false, false]), [true, true]]);
+  // Restored from the workspace state as stopped: not reported a second time.
+  assert.deepEqual(run({ seenQueued: true, emptyPolls: 0, stopped: true }, [0, 0, 0]).map((s) => s.report), [false, false, false]);
+});
+
+test('watched jobs restored after a window reload: well-formed entries only, one per folder', () => {
+  const a = { dir: '/jobs/a', kind: 'pointing', title: 'pointing game demo', seenQueued: true, stopped: true };
+  const b = { dir: '/jobs/b', kind: 'probe', title: 'probe demo · relu3' };
+  assert.deepEqual(restorableJobs([a, b]), [a, b]);
+  assert.deepEqual(restorableJobs(undefined), []);
+  assert.deepEqual(restorableJobs({ dir: '/jobs/a' }), []);
+  assert.deepEqual(restorableJobs([null, 3, 'x', { ...a, kind: 'explain' }, { ...b, dir: '' }, { kind: 'probe', title: 't' }, { ...a, title: 1 }, b]), [b]);
+  assert.deepEqual(restorableJobs([a, { ...a, dir: '/jobs/x/../a', title: 'again' }]), [a]);
+  // The JSON round trip the workspace state does keeps them.
+  assert.deepEqual(restorableJobs(JSON.parse(JSON.stringify([a, b]))), [a, b]);
 });

@@ -186,3 +186,38 @@ export function summarizeStatus(kind: JobKind, s: StatusJson): JobSummary {
   const text = finished ? `${kind} done` : current ? `${phase} ${done}/${total}` : `${kind} queued`;
   return { done, total, phase, finished, queued, text };
 }
+
+/** What the monitor keeps per watched job between polls (and in the workspace state, across window reloads). */
+export interface WatchProgress {
+  /** Its Slurm jobs were seen in squeue at least once (so an empty queue means they ended). */
+  seenQueued: boolean;
+  /** Polls in a row with an empty queue and no result. */
+  emptyPolls: number;
+  /** Ended without a merged result (a task cancelled, failed or out of time); polling goes on. */
+  stopped: boolean;
+}
+
+/** Polls with no queued job and no result before the job counts as ended unfinished (the merge may just be writing). */
+export const EMPTY_POLLS_BEFORE_STOPPED = 2;
+
+/**
+ * One poll's effect on a watched, unfinished job; `report` is true on the poll that finds it stopped (once, until it is
+ * queued again, e.g. resumed from a shell). Without squeue (queued stays 0 from the start) a job is never judged.
+ */
+export function afterPoll(w: WatchProgress, queued: number): WatchProgress & { report: boolean } {
+  if (queued > 0) return { seenQueued: true, emptyPolls: 0, stopped: false, report: false };
+  const emptyPolls = w.seenQueued ? w.emptyPolls + 1 : w.emptyPolls;
+  const stopped = w.stopped || emptyPolls >= EMPTY_POLLS_BEFORE_STOPPED;
+  return { seenQueued: w.seenQueued, emptyPolls, stopped, report: stopped && !w.stopped };
+}
+
+/** What the workspace state keeps of a watched job: enough to watch it again after a window reload. */
+export interface SavedJob { dir: string; kind: JobKind; title: string; seenQueued?: boolean; stopped?: boolean }
+
+/** The saved jobs that are well formed (the state may hold anything an older version wrote), one per folder. */
+export function restorableJobs(saved: unknown): SavedJob[] {
+  if (!Array.isArray(saved)) return [];
+  const ok = saved.filter((j): j is SavedJob => !!j && typeof j === 'object' && typeof j.dir === 'string' && !!j.dir &&
+    (j.kind === 'pointing' || j.kind === 'probe') && typeof j.title === 'string');
+  return ok.filter((j, i) => ok.findIndex((k) => path.resolve(k.dir) === path.resolve(j.dir)) === i);
+}

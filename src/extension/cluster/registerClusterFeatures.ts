@@ -17,15 +17,21 @@ export interface ClusterFeatureDeps {
   models?: ExplainModelSource;
 }
 
-export function registerClusterFeatures(context: vscode.ExtensionContext, d: ClusterFeatureDeps): SlurmJobMonitor {
-  const monitor = new SlurmJobMonitor(context.extensionPath, d.out, d.notifier, context.workspaceState, {
+export function registerClusterFeatures(context: vscode.ExtensionContext, d: ClusterFeatureDeps): void {
+  const reopen = {
     pointing: openPointingCsv,
-    probe: async (file) => { await vscode.commands.executeCommand(OPEN_PROBE_RESULT_COMMAND, vscode.Uri.file(file)); },
-  });
-  setSlurmJobMonitor(monitor);
+    probe: async (file: string) => { await vscode.commands.executeCommand(OPEN_PROBE_RESULT_COMMAND, vscode.Uri.file(file)); },
+  };
+  // The watched jobs live in the workspace state: a new monitor (each activation, i.e. after a window reload or a
+  // Remote-SSH reconnect) watches again what the previous one left there.
+  const startMonitor = () => {
+    const m = new SlurmJobMonitor(context.extensionPath, d.out, d.notifier, context.workspaceState, reopen);
+    setSlurmJobMonitor(m);
+    return m;
+  };
+  let monitor = startMonitor();
   context.subscriptions.push(
-    monitor,
-    { dispose: () => setSlurmJobMonitor(undefined) },
+    { dispose: () => { monitor.dispose(); setSlurmJobMonitor(undefined); } },
     vscode.commands.registerCommand(RUN_POINTING_COMMAND, async (arg: unknown) => {
       try {
         return await runPointingGame(arg, { ...d, extensionPath: context.extensionPath, memento: context.globalState, monitor });
@@ -43,6 +49,23 @@ export function registerClusterFeatures(context: vscode.ExtensionContext, d: Clu
       if (o?.poll) await monitor.poll();
       return { jobs: monitor.jobs(), statusText: monitor.statusText };
     }),
+    // "Resume on Slurm" of the status bar's job list, callable with the job folder (API callers, tests); errors are
+    // shown once, here.
+    vscode.commands.registerCommand('cnnLens.cluster.resumeJob', async (dir: unknown) => {
+      try {
+        if (typeof dir !== 'string') throw new Error('resumeJob takes the job folder');
+        return await monitor.resume(dir);
+      } catch (e) {
+        d.notifier.error('Resuming the Slurm job', e);
+        return undefined;
+      }
+    }),
+    // Not contributed either: what a window reload does to the monitor (the old one disposed as on deactivation, a new
+    // one started from the workspace state as on activation), since a test cannot reload the window it runs in.
+    vscode.commands.registerCommand('cnnLens.cluster.reloadMonitor', () => {
+      monitor.dispose();
+      monitor = startMonitor();
+      return { jobs: monitor.jobs(), statusText: monitor.statusText };
+    }),
   );
-  return monitor;
 }
