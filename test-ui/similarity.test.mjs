@@ -2,12 +2,16 @@
 // photos from ../shared/images in the explorer → right-click → "Similarity Overlay with This Model…" → model, two
 // layers → the Similarity panel; hover a cell: every overlay appears, the hovered cell's similarity to itself is 1
 // and it is painted yellow; leaving clears; click pins and arrow keys move the probe; the panel's own hover timings;
-// screenshot to test-results/screenshots/similarity-hover-dark.png. Conventions and helpers: workbench.mjs.
+// screenshot to test-results/screenshots/similarity-hover-dark.png. Then, on the same panel: "Add images…" through
+// VS Code's file dialog, a drop of an explorer file URI on the panel, removing an image, the light theme, "Export
+// PNG…" through the save dialog, and the panel restored (images, layers, pinned probe) after a window reload.
+// Conventions and helpers: workbench.mjs.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { explorerRow, openWorkbench, quickPick, screenshotsDir } from './workbench.mjs';
+import sharp from 'sharp';
+import { explorerRow, openWorkbench, quickPick, runCommand, screenshotsDir } from './workbench.mjs';
 
 const log = (s) => console.log(`# ${s}`);
 const PHOTOS = ['robin.jpg', 'dog.jpg', 'elephant.jpg'];
@@ -48,11 +52,18 @@ test('select photos → Similarity Overlay → hover a cell: overlays on every i
   await explorerRow(page, 'images').click();
   const rows = PHOTOS.map((f) => explorerRow(page, f));
   await rows[2].waitFor({ timeout: 30_000 });
-  await rows[0].click();
-  for (const r of rows.slice(1)) await r.click({ modifiers: ['Control'] });
-  // The command appears once the extension host has scanned CNN Lens: retry the menu until it does.
+  // The command appears once the extension host has scanned CNN Lens: retry the menu until it does. Escape (to close
+  // a menu without it) also clears the explorer's selection, so the photos are selected again on every attempt.
   const item = page.locator('.monaco-menu .action-item .action-label:text-is("Similarity Overlay with This Model…")');
+  const selected = page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]');
   for (let i = 0; ; i++) {
+    // A click opens the photo's preview; once it is open the explorer reveals (selects) it, which would drop a
+    // multi-selection made before: wait for the preview tab, then add the others.
+    await rows[0].click();
+    await page.locator('.tabs-container .tab', { hasText: PHOTOS[0] }).first().waitFor({ timeout: 60_000 });
+    for (const r of rows.slice(1)) await r.click({ modifiers: ['Control'] });
+    await page.waitForTimeout(500);
+    if ((await selected.count()) !== PHOTOS.length) { if (i > 20) assert.fail(`${await selected.count()} explorer rows selected`); continue; }
     await rows[0].click({ button: 'right' });
     try { await item.waitFor({ timeout: 3000 }); break; } catch (e) { await page.keyboard.press('Escape'); if (i > 20) throw e; await page.waitForTimeout(1500); }
   }
@@ -112,10 +123,11 @@ test('select photos → Similarity Overlay → hover a cell: overlays on every i
   }
   const timings = await frame.locator('body').evaluate(() => ({
     hover: performance.getEntriesByName('similarity-hover').map((e) => e.duration).sort((a, b) => a - b),
+    painted: performance.getEntriesByName('similarity-painted').map((e) => e.duration).sort((a, b) => a - b),
     work: performance.getEntriesByName('similarity-work').map((e) => e.duration).sort((a, b) => a - b),
   }));
   const med = (xs) => xs[Math.floor(xs.length / 2)]?.toFixed(1);
-  log(`hover timings in the workbench (3 images, 28×28×64 + 14×14×128): pointer → painted median ${med(timings.hover)} ms, handler median ${med(timings.work)} ms (n=${timings.hover.length})`);
+  log(`hover timings in the workbench (3 images, 28×28×64 + 14×14×128), medians: pointer → canvases updated ${med(timings.hover)} ms, → frame painted ${med(timings.painted)} ms; handler ${med(timings.work)} ms (n=${timings.hover.length})`);
   assert.ok(timings.hover.length >= 10, 'hovers were timed');
 
   // Leaving clears every overlay.
@@ -137,4 +149,140 @@ test('select photos → Similarity Overlay → hover a cell: overlays on every i
   await page.keyboard.press('Escape');
   assert.equal(await frame.locator('canvas.overlay:not([hidden])').count(), 0, 'Escape clears the pinned probe');
   log(`screenshots in ${screenshotsDir} at ${secs()}`);
+});
+
+/** Fills VS Code's simple (quick-input) file dialog with `file` once it has put in its own starting folder, and
+ *  accepts. The dialog may rewrite the box while it lists that folder, so the path is filled until it stays. */
+async function acceptFileDialog(page, file) {
+  const box = page.locator('.quick-input-widget .quick-input-box input');
+  await box.waitFor({ timeout: 30_000 });
+  for (let i = 0; i < 100 && !(await box.inputValue()).startsWith('/'); i++) await page.waitForTimeout(100);
+  for (let i = 0; ; i++) {
+    await box.fill(file);
+    await page.waitForTimeout(700);
+    if ((await box.inputValue()) === file) break;
+    if (i > 10) throw new Error(`the file dialog keeps rewriting the path: "${await box.inputValue()}"`);
+  }
+  await box.press('Enter');
+}
+
+const names = (frame, layer) => frame.locator(`[data-testid="tile"][data-layer="${layer}"]`).evaluateAll((ts) => ts.map((t) => t.getAttribute('data-name')));
+async function waitForNames(frame, want, what) {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const [a, b] = [await names(frame, 0), await names(frame, 1)];
+    if (JSON.stringify(a) === JSON.stringify(want) && JSON.stringify(b) === JSON.stringify(want)) return;
+    if (Date.now() > deadline) assert.fail(`${what}: images ${JSON.stringify(a)} / ${JSON.stringify(b)}, want ${JSON.stringify(want)}; status: ${await frame.locator('[data-testid="status"]').innerText()}`);
+    await frame.page().waitForTimeout(300);
+  }
+}
+
+/** Hovers cell (row, col) of a 28×28 conv_pw_5_relu tile; resolves once the panel shows that probe. */
+async function hoverCell(frame, image, row, col) {
+  const stage = frame.locator(`[data-testid="tile"][data-layer="0"][data-image="${image}"] .stage`);
+  const box = await stage.boundingBox();
+  await stage.hover({ position: { x: ((col + 0.5) * box.width) / 28, y: ((row + 0.5) * box.height) / 28 } });
+  await frame.locator(`[data-testid="status"][data-probe="0:${image}:${row},${col}"]`).waitFor({ timeout: 10_000 });
+  return stage;
+}
+
+test('add images (dialog and drop), remove one, light theme, export PNG, restore after reload', { timeout: 600_000 }, async () => {
+  const { page } = wb;
+  let frame = await similarityFrame(page);
+  const shot = async (f, name) => (await f.parentFrame().frameElement()).screenshot({ path: path.join(screenshotsDir, name) });
+  await waitForNames(frame, PHOTOS, 'the first test\'s panel');
+
+  // "Add images…" → VS Code's open dialog → the fixture's cat.jpg is appended in place (2 layers × 4 images).
+  await frame.locator('vscode-button[data-testid="add-images"]').click();
+  await acceptFileDialog(page, path.join(wb.folder, 'images', 'cat.jpg'));
+  await waitForNames(frame, [...PHOTOS, 'cat.jpg'], 'after "Add images…"');
+  log(`added cat.jpg through the dialog at ${secs()}`);
+
+  // A drop from the explorer: what the workbench hands the webview (its URI list, vscode-remote URIs in a browser
+  // workbench), dispatched in the panel's document; the panel asks the extension to read and append the file.
+  fs.copyFileSync(path.join(SHARED_IMAGES, 'coffee.jpg'), path.join(wb.folder, 'images', 'coffee.jpg'));
+  const remote = `vscode-remote://${new URL(page.url()).host}${path.join(wb.folder, 'images', 'coffee.jpg')}`;
+  const dragging = await frame.locator('body').evaluate((body, uri) => {
+    const dt = new DataTransfer();
+    dt.setData('application/vnd.code.uri-list', uri);
+    document.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    const highlighted = body.classList.contains('dragging');
+    document.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    return highlighted;
+  }, remote);
+  assert.ok(dragging, 'the panel highlights a drag carrying files');
+  await waitForNames(frame, [...PHOTOS, 'cat.jpg', 'coffee.jpg'], 'after the drop');
+  // A dropped non-image is refused with a message, nothing added.
+  await frame.locator('body').evaluate((_, uri) => {
+    const dt = new DataTransfer();
+    dt.setData('text/uri-list', uri);
+    document.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, `file://${path.join(wb.folder, 'images', 'README.md')}`);
+  await frame.locator('[data-testid="status"]', { hasText: 'None of the dropped files is an image' }).waitFor({ timeout: 30_000 });
+  log(`dropped coffee.jpg at ${secs()}`);
+
+  // Remove robin.jpg (its × button): gone from both layers; the others keep their order.
+  await frame.locator('[data-testid="tile"][data-layer="0"][data-name="robin.jpg"] [data-testid="remove"]').click();
+  const kept = ['dog.jpg', 'elephant.jpg', 'cat.jpg', 'coffee.jpg'];
+  await waitForNames(frame, kept, 'after removing robin.jpg');
+  await hoverCell(frame, 3, 12, 15);
+  assert.equal(await frame.locator('canvas.overlay:not([hidden])').count(), 8, '4 images × 2 layers show overlays');
+  assert.ok(Math.abs(Number(await frame.locator('[data-testid="status"]').getAttribute('data-self-similarity')) - 1) < 1e-3);
+  await shot(frame, 'similarity-added-dark.png');
+
+  // Light theme: the panel follows (theme variables only), hovering still works.
+  await runCommand(page, 'workbench.action.selectTheme', 'Preferences: Color Theme');
+  await page.locator('.quick-input-widget .quick-input-box input').fill('Light Modern');
+  await page.locator('.quick-input-list .monaco-list-row[aria-label^="Light Modern"]').first().click();
+  await page.locator('.monaco-workbench.vs').waitFor({ timeout: 30_000 });
+  await frame.locator('body.vscode-light').waitFor({ timeout: 30_000 });
+  const colours = await frame.locator('body').evaluate((b) => ({ bg: getComputedStyle(b).backgroundColor, fg: getComputedStyle(b).color }));
+  const lum = (c) => { const [r, g, b] = c.match(/\d+/g).map(Number); return 0.299 * r + 0.587 * g + 0.114 * b; };
+  assert.ok(lum(colours.bg) > 200 && lum(colours.fg) < 100, `light theme colours: ${JSON.stringify(colours)}`);
+  await hoverCell(frame, 1, 9, 20);
+  await shot(frame, 'similarity-hover-light.png');
+
+  // Pin a probe, then "Export PNG…" → the save dialog → a PNG of the view: the theme's background, the photos with
+  // their overlays and the yellow probe cell.
+  const stage = await hoverCell(frame, 0, 14, 14);
+  const box = await stage.boundingBox();
+  await stage.click({ position: { x: (14.5 * box.width) / 28, y: (14.5 * box.height) / 28 } });
+  await frame.locator('[data-testid="status"]', { hasText: 'Pinned: dog.jpg' }).waitFor({ timeout: 10_000 });
+  const target = path.join(wb.folder, 'similarity-export.png');
+  await frame.locator('vscode-button[data-testid="export-png"]').click();
+  await acceptFileDialog(page, target);
+  await frame.locator('[data-testid="status"]', { hasText: 'Saved similarity-export.png' }).waitFor({ timeout: 30_000 });
+  fs.copyFileSync(target, path.join(screenshotsDir, 'similarity-export-light.png')); // to look at
+  const { data, info } = await sharp(target).raw().toBuffer({ resolveWithObject: true });
+  assert.ok(info.width >= 2 * 4 * 224 && info.height >= 224, `exported ${info.width}×${info.height}: two layers of four 224 px tiles`);
+  const px = (x, y) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
+  assert.ok(lum(`${px(2, 2)}`) > 200, `light background in the export: ${px(2, 2)}`);
+  let yellow = 0;
+  for (let i = 0; i < info.width * info.height; i++) {
+    const o = i * info.channels;
+    if (data[o] > 170 && data[o + 1] > 170 && data[o + 2] < 80) yellow++;
+  }
+  // The probe cell of each layer, enlarged to 224 px: (224/28)² and (224/14)² pixels. Yellow at opacity 0.7 over the
+  // photo gives R, G ≥ 178 and B ≤ 77; the grey overlay over a photo cannot (its R − B is at most 0.3 · 255).
+  assert.ok(yellow >= 0.9 * (64 + 256) && yellow <= 1.1 * (64 + 256), `${yellow} yellow pixels: the pinned probe's cells are missing from the export`);
+  await shot(frame, 'similarity-pinned-light.png');
+  log(`exported ${info.width}×${info.height} PNG at ${secs()}`);
+
+  // Window reload: the serializer restores the panel from its saved state (model, layers, images, pinned probe, view)
+  // and the activations are recomputed.
+  const reloaded = page.waitForEvent('load', { timeout: 180_000 });
+  await runCommand(page, 'workbench.action.reloadWindow', 'Developer: Reload Window');
+  await reloaded;
+  await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+  log(`window reloaded at ${secs()}`);
+  frame = await similarityFrame(page, 300_000).catch(async (e) => {
+    await page.screenshot({ path: path.join(screenshotsDir, 'similarity-restore-failed.png') });
+    throw e;
+  });
+  await waitForNames(frame, kept, 'after the reload');
+  await frame.locator('[data-testid="status"][data-probe="0:0:14,14"]').waitFor({ timeout: 60_000 });
+  assert.match(await frame.locator('[data-testid="status"]').innerText(), /Pinned: dog\.jpg, conv_pw_5_relu cell \(14, 14\)/);
+  assert.equal(await frame.locator('canvas.overlay:not([hidden])').count(), 8, 'the pinned probe is shown again');
+  await shot(frame, 'similarity-restored-light.png');
+  log(`restored after reload at ${secs()}`);
 });

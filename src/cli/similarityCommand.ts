@@ -1,5 +1,6 @@
 // `cli similarity`: activations of one layer for the images (engine worker), then the cosine similarity of the
-// probe cell to every cell of every image (METHODS.md §6.1) with the same kernel the Similarity panel runs on hover.
+// probe cell to every cell of every image (METHODS.md §6.1) with the row-major kernel (the panel runs a channel-major
+// one on hover, tested equal).
 // Writes one PNG overlay per image (grey, nearest-neighbour cells, opacity 0.7, probe cell yellow) and similarity.json:
 // {"layer", "grid": [rows, cols], "probe": {"image", "row", "col"}, "maps": [{"image", "values": [row-major raw cosine]}]}.
 import * as fs from 'node:fs';

@@ -1,8 +1,9 @@
 // Front end of the Similarity panel (bundled to dist/webview/similarityPanel.main.js, METHODS.md §6). The extension
 // sends each image's normalised cell vectors once; every hover is computed here (one matrix–vector product per image
 // and layer, similarity/similarityModel.ts) and painted into small rows×cols canvases enlarged with nearest-neighbour
-// sampling: no round trip to the extension host. Each hover is timed with performance.measure('similarity-hover')
-// from the pointer event's timestamp to the painted canvases (the benchmark and the UI test read these entries).
+// sampling: no round trip to the extension host. Each hover is timed from the pointer event's timestamp: to the
+// canvases updated ('similarity-hover') and to the frame showing them painted ('similarity-painted'); the benchmark
+// and the UI test read these performance entries.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
@@ -80,8 +81,16 @@ document.getElementById('app')!.replaceChildren(el('div', { cls: 'toolbar' }, ti
 showOpacity();
 
 // ---- tiles ---------------------------------------------------------------------------------------------------------
-interface Tile { root: HTMLElement; stage: HTMLElement; overlay: HTMLCanvasElement; ctx: CanvasRenderingContext2D; pixels: ImageData; value: HTMLElement; layer: number; image: number }
+interface Tile { root: HTMLElement; stage: HTMLElement; overlay: HTMLCanvasElement; ctx: CanvasRenderingContext2D; pixels: ImageData; value: HTMLElement; layer: number; image: number; box: DOMRect | null }
 let tiles: Tile[][] = []; // [layer][image]
+
+// The stages' boxes, read once and kept until something can move them: reading a box on every pointer move would
+// force a layout right after the previous hover's text changes (layout thrash on the hover path).
+const forgetBoxes = () => { for (const per of tiles) for (const t of per) t.box = null; };
+window.addEventListener('scroll', forgetBoxes, { capture: true, passive: true });
+window.addEventListener('resize', forgetBoxes, { passive: true });
+new ResizeObserver(forgetBoxes).observe(layersBox);
+const boxOf = (t: Tile) => (t.box ??= t.stage.getBoundingClientRect());
 
 function save() {
   if (!modelRef) return;
@@ -120,7 +129,7 @@ function build() {
       attrs: { tabindex: '0', 'data-testid': 'tile', 'data-layer': String(k), 'data-image': String(b), 'data-name': im.name,
         'aria-label': `${im.name} at ${l.name}: arrow keys move the probe cell, Enter pins it, Escape clears` },
     }, stage, el('figcaption', {}, el('span', { cls: 'name', attrs: { title: im.path } }, im.name), value, remove));
-    const tile: Tile = { root, stage, overlay, ctx, pixels: ctx.createImageData(l.cols, l.rows), value, layer: k, image: b };
+    const tile: Tile = { root, stage, overlay, ctx, pixels: ctx.createImageData(l.cols, l.rows), value, layer: k, image: b, box: null };
     wire(tile);
     return tile;
   }));
@@ -144,10 +153,11 @@ function wire(t: Tile) {
   // frame) but with wrong coordinates inside the webview's nested cross-origin iframes (measured in the workbench).
   t.stage.addEventListener('pointermove', (e) => {
     if (view.pinned) return;
-    const c = cellAt(t, e, t.stage.getBoundingClientRect());
+    const c = cellAt(t, e, boxOf(t));
     if (current && current.layer === t.layer && current.image === t.image && current.row === c.row && current.col === c.col) return;
     show({ layer: t.layer, image: t.image, ...c }, e.timeStamp);
   });
+  t.stage.addEventListener('pointerenter', () => { t.box = null; });
   t.stage.addEventListener('pointerleave', () => { if (!view.pinned) clear(); });
   t.stage.addEventListener('click', (e) => {
     const c = cellAt(t, e, t.stage.getBoundingClientRect());
@@ -185,19 +195,26 @@ function unpin() {
 
 const fmt = (v: number) => (Math.abs(v) >= 0.9995 ? v.toFixed(3) : v.toFixed(3).replace(/^(-?)0\./, '$1.'));
 
+const afterPaint = new MessageChannel();
+afterPaint.port2.onmessage = (e: MessageEvent<number>) => performance.measure('similarity-painted', { start: e.data, end: performance.now() });
+
 /** Computes and paints the overlays of every image at every layer for probe `p`; times it from `since`. */
 function show(p: ProbeCell, since?: number) {
   if (!model.isInside(p)) { clear(); return; }
   const t0 = performance.now();
   current = p;
   const h = model.compute(p);
+  const tc = performance.now();
   paint(h);
   if (since !== undefined) {
     const end = performance.now();
     performance.measure('similarity-hover', { start: since, end });
     performance.measure('similarity-work', { start: t0, end }); // the handler's own share (compute + paint)
-    // When the browser presents the frame with the new overlays (includes waiting for the display's next vsync).
-    requestAnimationFrame(() => performance.measure('similarity-frame', { start: since, end: performance.now() }));
+    performance.measure('similarity-compute', { start: t0, end: tc });
+    // Pointer event → the frame with the new overlays painted: a rAF callback runs in the frame that renders these
+    // canvases (or the next, when the browser is late), and a message posted from it arrives once that frame's style,
+    // layout and paint are done.
+    requestAnimationFrame(() => afterPaint.port1.postMessage(since));
   }
 }
 
@@ -214,7 +231,8 @@ function paint(h: HoverMaps) {
       t.ctx.putImageData(t.pixels, 0, 0);
       t.overlay.hidden = false;
       t.root.classList.toggle('probe', probeIndex >= 0);
-      t.value.textContent = probeIndex >= 0 ? `self ${fmt(m[probeIndex])}` : `max ${fmt(Math.max(...m))}`;
+      const text = probeIndex >= 0 ? `self ${fmt(m[probeIndex])}` : `max ${fmt(Math.max(...m))}`;
+      if (t.value.textContent !== text) t.value.textContent = text; // unchanged text: no relayout
       if (k === probe.layer && probeIndex >= 0) self = m[probeIndex];
     });
     if (k === 0) showLegend(ranges);
@@ -297,7 +315,20 @@ function exportPng() {
       g.fillText(`${model.images[b].name}  ${t.value.textContent ?? ''}`, x, y + size + 3, size);
     });
   });
-  g.fillText(status.textContent ?? '', gap, c.height - 20, c.width - 2 * gap);
+  // Footer: the status line, and the colour scale on the right (the legend's end labels around the colour table).
+  const lo = legendLo.textContent ?? '', hi = legendHi.textContent ?? '', barW = 160, y = c.height - 20;
+  const legendW = g.measureText(lo).width + barW + g.measureText(hi).width + 12;
+  g.fillText(status.textContent ?? '', gap, y, Math.max(0, c.width - 3 * gap - legendW));
+  let x = c.width - gap - legendW;
+  g.fillText(lo, x, y);
+  x += g.measureText(lo).width + 6;
+  for (let i = 0; i < barW; i++) {
+    const k = 3 * Math.round((255 * i) / (barW - 1));
+    g.fillStyle = `rgb(${lut[k]},${lut[k + 1]},${lut[k + 2]})`;
+    g.fillRect(x + i, y + 1, 1, 10);
+  }
+  g.fillStyle = css.getPropertyValue('--vscode-foreground').trim() || '#cccccc';
+  g.fillText(hi, x + barW + 6, y);
   post({ type: 'exportPng', png: dataUrlPayload(c.toDataURL('image/png')) });
 }
 

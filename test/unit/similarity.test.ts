@@ -1,7 +1,7 @@
 // Similarity overlays (issue #6, METHODS.md §6) on the shared MobileNet and real photos from ../shared/images:
 // a cell's similarity to itself is 1; a patch pasted into another photo is found at the corresponding cell; the fast
-// per-hover kernel (what the webview and the CLI run on the engine's normalised vectors) equals the direct formula
-// computed from raw activations; default layer, batching, errors, cancellation, no tensor leaks.
+// per-hover kernels (row-major for the CLI, channel-major for the webview, on the engine's normalised vectors) equal
+// the direct formula computed from raw activations; default layer, batching, errors, cancellation, no tensor leaks.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -17,6 +17,7 @@ import { imageToInput, resolvePreprocessing } from '../../src/engine/image/prepr
 import { loadModel, type LoadedModel } from '../../src/engine/model/loadModel';
 import { directCosineMaps } from '../../src/engine/similarity/cellVectors';
 import { computeSimilarity, type SimilarityContext } from '../../src/engine/similarity/computeSimilarity';
+import { probeChannels, toChannelMajor, weightedChannelSum } from '../../src/engine/similarity/channelMajorKernel';
 import { cosineMaps, imageMap, rescaleCell, type Cell, type CellVectors } from '../../src/engine/similarity/cosineKernel';
 import { defaultSimilarityLayer } from '../../src/engine/similarity/similarityLayers';
 import type { SimilarityLayer, SimilarityResult } from '../../src/engine/similarity/similarityTypes';
@@ -112,6 +113,41 @@ test('the per-hover kernel on the engine\'s vectors equals the direct formula on
     acts.dispose();
   }
   x.dispose();
+});
+
+test('the webview\'s channel-major kernel equals the row-major one: real vectors, a dead probe cell, odd sizes', () => {
+  // conv_pw_5_relu of the three photos: real ReLU sparsity; every 7th cell as probe, plus an all-zero (dead) cell.
+  const l = three.layers.find((x) => x.name === 'conv_pw_5_relu')!;
+  const n = l.rows * l.cols;
+  const perImage = (b: number) => l.vectors.subarray(b * n * l.channels, (b + 1) * n * l.channels);
+  const cm = [0, 1, 2].map((b) => toChannelMajor(perImage(b), n, l.channels));
+  const idx = new Int32Array(l.channels), val = new Float32Array(l.channels), out = new Float32Array(n);
+  let worst = 0, skipped = 0;
+  for (let k = 0; k < 3 * n; k += 7) {
+    const probe: Cell = { image: Math.floor(k / n), row: Math.floor((k % n) / l.cols), col: k % l.cols };
+    const want = cosineMaps(asCells(three, l), probe);
+    const nz = probeChannels(cm[probe.image], n, l.channels, k % n, idx, val);
+    skipped += l.channels - nz;
+    for (let b = 0; b < 3; b++) {
+      weightedChannelSum(cm[b], n, idx, val, nz, out);
+      for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(out[i] - want[b * n + i]));
+    }
+  }
+  assert.ok(worst < 1e-5, `max |channel-major − row-major| = ${worst}`);
+  assert.ok(skipped > 0, 'ReLU vectors have zero channels to skip');
+  // A dead probe (all channels zero): every similarity 0, as the ε in the norms makes the direct formula give.
+  const dead = new Float32Array(5 * 3); // 5 cells × 3 channels (neither a multiple of 4 nor of 16)
+  dead.set([0.6, 0, 0.8, 0, 1, 0, 0.28, 0.96, 0, 1, 0, 0], 3);
+  const t = toChannelMajor(dead, 5, 3);
+  assert.deepEqual(Array.from(t), [0, 0.6, 0, 0.28, 1, 0, 0, 1, 0.96, 0, 0, 0.8, 0, 0, 0].map(Math.fround));
+  const out5 = new Float32Array(5).fill(7);
+  weightedChannelSum(t, 5, idx, val, probeChannels(t, 5, 3, 0, idx, val), out5);
+  assert.deepEqual(Array.from(out5), [0, 0, 0, 0, 0]);
+  const nz = probeChannels(t, 5, 3, 1, idx, val);
+  assert.deepEqual([nz, Array.from(idx.subarray(0, nz))], [2, [0, 2]]);
+  weightedChannelSum(t, 5, idx, val, nz, out5);
+  assert.deepEqual(Array.from(out5).map((v) => +v.toFixed(4)), [0, 1, 0, 0.168, 0.6]);
+  assert.throws(() => toChannelMajor(dead, 4, 3), RangeError);
 });
 
 test('a patch pasted into another photo is most similar at the corresponding cell', async () => {

@@ -1,7 +1,10 @@
 // What the Similarity panel knows and computes, without the DOM: the layers, the images with their normalised cell
 // vectors, and for a probe cell the cosine maps of every image at every layer (the hovered layer's cell rescaled to
-// the other grids, METHODS.md §6.3). Output buffers are allocated once per image and layer and reused on every hover.
-import { cellVector, dotCells, rescaleCell } from '../../engine/similarity/cosineKernel';
+// the other grids, METHODS.md §6.3). The vectors are transposed to channel-major once, when the images arrive, for
+// the hover kernel (engine/similarity/channelMajorKernel.ts); the row-major arrays of the message are not kept.
+// Output buffers are allocated once per image and layer and reused on every hover.
+import { rescaleCell } from '../../engine/similarity/cosineKernel';
+import { probeChannels, toChannelMajor, weightedChannelSum } from '../../engine/similarity/channelMajorKernel';
 import type { LayerMeta, Normalisation, PanelImage, ProbeCell } from '../similarityPanelProtocol';
 
 export interface HoverMaps {
@@ -12,17 +15,29 @@ export interface HoverMaps {
   maps: Float32Array[][];
 }
 
+/** An image as the panel keeps it: its picture and, per layer, its normalised vectors channel-major [channel][cell]. */
+export type ModelImage = Omit<PanelImage, 'vectors'> & { channelMajor: Float32Array[] };
+
 export class SimilarityModel {
   layers: LayerMeta[] = [];
-  images: PanelImage[] = [];
+  images: ModelImage[] = [];
   private out: Float32Array[][] = [];
+  /** Scratch for the probe's non-zero channels (sized for the widest layer). */
+  private idx = new Int32Array(0);
+  private val = new Float32Array(0);
 
   load(layers: LayerMeta[], images: PanelImage[], append: boolean): void {
     const same = append && layers.length === this.layers.length && layers.every((l, k) => l.name === this.layers[k].name && l.rows === this.layers[k].rows && l.cols === this.layers[k].cols && l.channels === this.layers[k].channels);
     if (!same) { this.layers = layers; this.images = []; }
     const known = new Set(this.images.map((i) => i.id));
-    this.images = [...this.images, ...images.filter((i) => !known.has(i.id))];
+    const fresh = images.filter((i) => !known.has(i.id)).map(({ vectors, ...im }) => ({
+      ...im, channelMajor: vectors.map((v, k) => toChannelMajor(v, this.layers[k].rows * this.layers[k].cols, this.layers[k].channels)),
+    }));
+    this.images = [...this.images, ...fresh];
     this.out = this.layers.map((l) => this.images.map(() => new Float32Array(l.rows * l.cols)));
+    const widest = Math.max(0, ...this.layers.map((l) => l.channels));
+    this.idx = new Int32Array(widest);
+    this.val = new Float32Array(widest);
   }
 
   remove(id: string): number {
@@ -47,8 +62,9 @@ export class SimilarityModel {
       return { row, col };
     });
     this.layers.forEach((l, k) => {
-      const p = cellVector(this.images[probe.image].vectors[k], l.cols, l.channels, cells[k].row, cells[k].col);
-      this.images.forEach((im, b) => dotCells(im.vectors[k], l.rows * l.cols, l.channels, p, this.out[k][b]));
+      const n = l.rows * l.cols;
+      const nz = probeChannels(this.images[probe.image].channelMajor[k], n, l.channels, cells[k].row * l.cols + cells[k].col, this.idx, this.val);
+      this.images.forEach((im, b) => weightedChannelSum(im.channelMajor[k], n, this.idx, this.val, nz, this.out[k][b]));
     });
     return { probe, cells, maps: this.out };
   }

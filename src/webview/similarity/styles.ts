@@ -8,9 +8,11 @@ body { padding: 0 12px 24px; color: var(--vscode-foreground); background: var(--
   background: var(--vscode-editor-background); border-bottom: 1px solid var(--vscode-panel-border, transparent); }
 .toolbar h1 { font-size: 1.1em; font-weight: 600; margin: 0; flex: 1 1 200px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .controls { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin: 8px 0 4px; }
-.control { display: flex; align-items: center; gap: 6px; }
+.control { display: flex; align-items: center; gap: 6px; max-width: 100%; min-width: 0; }
+.control label { white-space: nowrap; }
 .control output { min-width: 3em; color: var(--vscode-descriptionForeground); font-variant-numeric: tabular-nums; }
-.control vscode-single-select { min-width: 130px; }
+/* Fixed width: in a narrow panel a select must not run past the edge. */
+.control vscode-single-select { width: 170px; min-width: 0; flex: 0 1 auto; }
 input[type=range] { accent-color: var(--vscode-button-background); width: 100px; }
 input[type=range]:focus-visible, vscode-button:focus-visible, .remove:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: 2px; }
 .legend-row { display: flex; align-items: center; gap: 6px; font-size: .85em; color: var(--vscode-descriptionForeground); min-width: 220px; flex: 0 1 320px; }
