@@ -10,11 +10,13 @@ import { generateWorld } from '../src/engine/datasets/syntheticWorld';
 import { resolvePreprocessing } from '../src/engine/image/resolvePreprocessing';
 import { loadModel } from '../src/engine/model/loadModel';
 import { openDataset, resolveProbeSettings, runProbe } from '../src/engine/probing/probeRun';
+import type { ProbeScores } from '../src/engine/probing/probeTypes';
 
 const MODEL = '../shared/models/mobilenet_v1_025/model.json';
 const IMAGES = Number(process.env.PROBE_BENCH_IMAGES ?? 120);
 const LAYER = process.env.PROBE_BENCH_LAYER ?? 'conv_pw_11_relu';
-const CONCEPTS = ['object', 'red', 'blue', 'circle'];
+// Concepts present in some images only, so both probes have positives and negatives.
+const CONCEPTS = ['red', 'blue', 'circle', 'stripes'];
 
 async function main() {
   if (!fs.existsSync(MODEL)) { console.log('skipped: ../shared/models/mobilenet_v1_025 not found'); return; }
@@ -37,7 +39,10 @@ async function main() {
         `thresholds ${r.timings.thresholds.toFixed(2)} s; dissection pass ${r.timings.dissection.toFixed(1)} s (${(IMAGES / r.timings.dissection).toFixed(1)} images/s)`);
       console.log(`probes${curve ? ' + filters-needed curve' : ''}: ${(r.timings.probes / CONCEPTS.length).toFixed(2)} s per concept ` +
         `(segmentation + classification, 30 epochs; ${CONCEPTS.length} concepts, activations ${a.cached ? 'cached' : 'computed'})`);
-      for (const c of r.concepts) console.log(`  ${c.concept.padEnd(8)} seg IoU ${c.segmentation?.score.toFixed(3)} (best filter ${c.segmentation?.bestFilterScore.toFixed(3)}), cls AP ${c.classification?.score.toFixed(3)} (best filter ${c.classification?.bestFilterScore.toFixed(3)})`);
+      const score = (s: ProbeScores | undefined, m: string) => (s ? `${m} ${s.score.toFixed(3)} (best filter ${s.bestFilterScore.toFixed(3)})` : `no ${m}`);
+      for (const c of r.concepts) {
+        console.log(`  ${c.concept.padEnd(8)} seg ${score(c.segmentation, 'IoU')}, cls ${score(c.classification, 'AP')}${c.notes.length ? `; ${c.notes.join('; ')}` : ''}`);
+      }
     }
     loaded.model.dispose();
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }

@@ -1,5 +1,6 @@
 // UI test in the real workbench (code-server + headless chromium): palette "CNN Lens: Probe Concepts…" → model,
-// layer, dataset folder (VS Code's own folder dialog), concepts, probe kinds → the Concepts panel shows the table;
+// layer, dataset folder (VS Code's own folder dialog), concepts (the searchable multi-pick), probe kinds → the
+// Concepts panel shows the table;
 // sorting, filtering and selecting a concept (top filters, validation images with masks, filters-needed chart,
 // nearest concepts). Screenshots of the table go to test-results/screenshots/. The panel must come back after a
 // window reload. The bundled demo model is copied into the workspace (discovered there), and the synthetic world is
@@ -81,7 +82,28 @@ test('palette → model, layer, dataset, concepts, probes → the Concepts panel
   await concepts.first().waitFor({ timeout: 30_000 });
   const conceptTexts = await concepts.allInnerTexts();
   assert.ok(conceptTexts.some((t) => /All 24 concepts/.test(t) && /Broden/.test(t)), `format not detected: ${conceptTexts.join(' | ')}`);
-  await concepts.filter({ hasText: 'All of shape' }).first().click();
+  assert.ok(conceptTexts.some((t) => /All of shape/.test(t)), `no category entries: ${conceptTexts.join(' | ')}`);
+  // The searchable multi-pick: type to filter (labels and categories), check everything shown, accept.
+  await concepts.filter({ hasText: 'Choose concepts' }).first().click();
+  const many = await quickPick(page, 'choose concepts');
+  await many.first().waitFor({ timeout: 30_000 });
+  const box = page.locator('.quick-input-widget .quick-input-box input');
+  await box.fill('shape');
+  let shown = [];
+  for (let i = 0; i < 50; i++) {
+    // A row's text is its label followed by its description (the category).
+    shown = (await many.allInnerTexts()).map((t) => t.replace(/\s*shape\s*$/, '').trim());
+    if (shown.length === SHAPES.length) break;
+    await page.waitForTimeout(200);
+  }
+  assert.deepEqual([...shown].sort(), [...SHAPES].sort(), `the search for "shape" shows ${shown.join(', ')}`);
+  // "Check all (visible)": the header's checkbox (VS Code 1.10x builds it without the older .quick-input-check-all class).
+  const checkAll = page.locator('.quick-input-widget .quick-input-header > .monaco-checkbox, .quick-input-widget .quick-input-check-all').first();
+  if (await checkAll.waitFor({ timeout: 5000 }).then(() => true, () => false)) await checkAll.click();
+  else { log('no check-all box: checking the rows one by one'); for (let i = 0; i < SHAPES.length; i++) await many.nth(i).click(); }
+  const count = await page.locator('.quick-input-widget .quick-input-count').innerText().catch(() => '?');
+  log(`multi-pick: "shape" shows ${shown.length} concepts; selected count badge "${count.trim()}"`);
+  await box.press('Enter');
 
   const kinds = await quickPick(page, 'Probe Concepts (5/5)');
   await kinds.filter({ hasText: 'Segmentation and classification' }).first().click();
@@ -169,6 +191,8 @@ test('palette → model, layer, dataset, concepts, probes → the Concepts panel
   await switchTheme(page, 'Light Modern', 'vscode-light');
   await page.waitForTimeout(500);
   await page.locator('iframe.webview.ready').screenshot({ path: path.join(screenshotsDir, 'concepts-table-light.png') });
+  await detail.locator('[data-testid="nearest"]').scrollIntoViewIfNeeded();
+  await page.locator('iframe.webview.ready').screenshot({ path: path.join(screenshotsDir, 'concepts-detail-chart-light.png') });
   log(`screenshots written to ${screenshotsDir} at ${secs()}`);
 });
 

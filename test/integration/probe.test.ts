@@ -1,7 +1,7 @@
 // "Probe Concepts…" in a real VS Code extension host with the real engine worker: a probe of the bundled demo model
 // on a small synthetic world (written by `cli world`, Broden format) through the command API, the Concepts panel
 // drawing the table, the activation cache in the extension's global storage, the editor staying responsive
-// meanwhile, and clear errors for a bad dataset.
+// meanwhile, cancelling a run, a concept-folders dataset, and clear errors for a bad dataset.
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,13 +10,17 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { decodeRle } from '../../src/engine/probing/maskRle';
 import type { CnnLensApi } from '../../src/extension/api';
+import { outlineDataset } from '../../src/extension/probing/datasetConcepts';
 import type { ConceptsReport } from '../../src/webview/conceptsPanelProtocol';
 
 const EXTENSION_ID = 'cnn-lens.cnn-lens';
 const COMMAND = 'cnnLens.probeConcepts';
 const CONCEPTS = ['red', 'blue', 'stripes', 'dots', 'circle', 'square'];
 
-interface PanelInfo { title: string; running: boolean; report?: ConceptsReport; rendered?: { reportId: string; rows: number; kind: string }; rejectedMessages: number }
+interface PanelInfo {
+  title: string; running: boolean; report?: ConceptsReport; rendered?: { reportId: string; rows: number; kind: string }; rejectedMessages: number;
+  failure?: { message: string; cancelled: boolean };
+}
 
 function extension(): vscode.Extension<CnnLensApi> {
   const e = vscode.extensions.getExtension<CnnLensApi>(EXTENSION_ID);
@@ -174,6 +178,70 @@ describe('Probe Concepts…', function () {
     assert.equal(await vscode.commands.executeCommand('cnnLens.openProbeResult', other), undefined);
     const shownErrors = extension().exports.notifications().slice(before);
     assert.ok(shownErrors.some((n) => n.severity === 'error' && /other\.json is not a probe result/.test(n.message)), JSON.stringify(shownErrors));
+  });
+
+  it('cancels a running probe from its panel: no result, no error, and the engine works on', async () => {
+    const before = extension().exports.notifications().length;
+    const running = () => panels().then((ps) => ps.filter((p) => p.running));
+    // A cache of its own, so the activations are computed again: the run lasts long enough to be cancelled.
+    const run = vscode.commands.executeCommand<ConceptsReport | undefined>(COMMAND, {
+      modelPath: demoModel(), layer: 'relu3', dataset: broden, concepts: CONCEPTS, kind: 'both', settings: { cacheDir: path.join(tmp, 'cancel-cache') },
+    });
+    const [panel] = await until('the probe to start', async () => ((await running()).length ? running() : undefined));
+    const t0 = Date.now();
+    await vscode.commands.executeCommand('cnnLens.probe.cancel');
+    assert.equal(await run, undefined, 'a cancelled probe returned a report');
+    console.log(`[mocha]       cancelled ${Date.now() - t0} ms after the request`);
+    const after = (await panels()).find((p) => p.title === panel.title && !p.running && p.failure);
+    assert.deepEqual(after?.failure, { message: 'Cancelled.', cancelled: true }, JSON.stringify(after));
+    assert.equal(after?.report, undefined, 'the cancelled panel shows a report');
+    const shown = extension().exports.notifications().slice(before);
+    assert.deepEqual(shown.filter((n) => n.severity === 'error'), [], 'a cancellation is not an error');
+    assert.ok(extension().exports.outputLines().some((l) => /Probing concepts: cancelled/.test(l)));
+    // The engine answers the next request (it was stopped cooperatively, or restarted).
+    const again = await vscode.commands.executeCommand<ConceptsReport | undefined>(COMMAND, {
+      modelPath: demoModel(), layer: 'relu3', dataset: broden, concepts: ['red'], kind: 'classification', settings: { filtersNeeded: false },
+    });
+    assert.ok(again?.concepts[0].classification, 'no probe after the cancellation');
+  });
+
+  it('probes a concept-folders dataset: format detected, classification only without masks, negatives/ as negatives', async () => {
+    // <root>/<shape>/ from the world's VOC copy (its annotations name each image's shape), star images as negatives/.
+    const voc = path.join(tmp, 'voc');
+    const folders = path.join(tmp, 'folders');
+    for (const xml of fs.readdirSync(path.join(voc, 'Annotations'))) {
+      const shape = /<name>(\w+)<\/name>/.exec(fs.readFileSync(path.join(voc, 'Annotations', xml), 'utf8'))?.[1];
+      const folder = shape === 'circle' || shape === 'square' ? shape : shape === 'star' ? 'negatives' : null;
+      if (!folder) continue;
+      fs.mkdirSync(path.join(folders, folder), { recursive: true });
+      const png = xml.replace(/\.xml$/, '.png');
+      fs.copyFileSync(path.join(voc, 'JPEGImages', png), path.join(folders, folder, png));
+    }
+    // What the concepts step offers: the format, the concepts (negatives/ is none), and that there are no masks.
+    const outline = await outlineDataset(folders);
+    assert.deepEqual({ format: outline.format, hasMasks: outline.hasMasks, concepts: outline.concepts.map((c) => c.name) },
+      { format: 'folders', hasMasks: false, concepts: ['circle', 'square'] });
+    assert.equal((await outlineDataset(broden)).format, 'broden');
+
+    const report = await vscode.commands.executeCommand<ConceptsReport | undefined>(COMMAND, {
+      // About 10 images a shape: half of them in val, so that both splits have some of each.
+      modelPath: demoModel(), layer: 'relu4', dataset: folders, concepts: ['circle', 'square'], kind: 'both', settings: { filtersNeeded: false, valFraction: 0.5 },
+    });
+    assert.ok(report, `no report; notifications: ${JSON.stringify(extension().exports.notifications())}`);
+    assert.equal(report.datasetFormat, 'folders');
+    const images = fs.readdirSync(folders).reduce((n, d) => n + fs.readdirSync(path.join(folders, d)).length, 0);
+    assert.equal(report.images, images);
+    for (const c of report.concepts) {
+      assert.equal(c.segmentation, undefined, `${c.concept}: a segmentation probe without masks`);
+      assert.ok(c.notes.some((n) => /no mask/.test(n)), `${c.concept}: notes ${c.notes}`);
+      const k = c.classification;
+      assert.ok(k && k.metric === 'ap' && k.score !== null && k.score >= 0 && k.score <= 1, `${c.concept}: ${JSON.stringify(k)}`);
+      // The other concept is its nearest (the only other classification embedding).
+      assert.deepEqual(k.nearest.map((n) => n.concept), [c.concept === 'circle' ? 'square' : 'circle']);
+    }
+    const shown = await until('the panel to draw the folders result', async () => (await panels()).find((p) => p.rendered?.reportId === report.id));
+    // Without segmentation results the panel opens on the classification table.
+    assert.deepEqual([shown.rendered!.rows, shown.rendered!.kind], [2, 'classification']);
   });
 
   it('reports a folder that is not a dataset clearly, without opening a panel', async () => {

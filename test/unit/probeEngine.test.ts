@@ -1,7 +1,8 @@
 // Concept probing end to end (METHODS.md §5) on the synthetic world written in Broden format, with a hand-built model
 // whose filters detect known colours: NetDissect labels every colour filter with its colour, Net2Vec's probes put
 // their largest weight on the right filter, and a concept made of two colours needs both filters, so the probe
-// clearly beats the best single filter. Also: activation cache reuse, cancellation, no tensor leaks.
+// clearly beats the best single filter. Also: the concept-folders format, activation cache reuse and its key,
+// cancellation, no tensor leaks.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -11,9 +12,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend/backend';
 import { writeBroden } from '../../src/engine/datasets/brodenWriter';
 import { generateWorld } from '../../src/engine/datasets/syntheticWorld';
+import { writeRgbPng } from '../../src/engine/datasets/pngFiles';
 import { CancelledError } from '../../src/engine/errors';
 import { resolvePreprocessing } from '../../src/engine/image/resolvePreprocessing';
 import { loadModel, type LoadedModel } from '../../src/engine/model/loadModel';
+import { extractActivations } from '../../src/engine/probing/activationStore';
 import { openDataset, resolveProbeSettings, runProbe } from '../../src/engine/probing/probeRun';
 import type { ProbeResult, ProbeSettingsInput } from '../../src/engine/probing/probeTypes';
 import { probeCsv, CSV_COLUMNS } from '../../src/cli/probeCommand';
@@ -98,7 +101,8 @@ test('Net2Vec classification: the concept\'s own filter dominates and AP is high
     const k = row(c).classification!;
     assert.equal(k.metric, 'ap');
     assert.equal(k.topFilters[0].filter, FILTERS.indexOf(c), `${c}: top ${JSON.stringify(k.topFilters.slice(0, 2))}`);
-    assert.ok(k.score > 0.9, `${c}: AP ${k.score}`);
+    // Each concept starts from its own random init (probeRun's conceptTraining): AP 0.88–1 here, chance is 0.5.
+    assert.ok(k.score > 0.85, `${c}: AP ${k.score}`);
     // Without a bias (§5.6 default) an image with none of the filters scores 0, i.e. p = 0.5: accuracy stays modest.
     assert.ok(k.secondary >= 0.5, `${c}: accuracy ${k.secondary}`);
   }
@@ -131,4 +135,73 @@ test('cancellation stops a probe with CancelledError', async () => {
   await assert.rejects(probeOnce({ cacheDir: path.join(dir, 'cache2') }, { isCancelled: () => ++calls > 3, progress: () => undefined }),
     (e) => e instanceof CancelledError);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'cache2')), [], 'no partial cache file left behind');
+});
+
+test('the activation cache key changes with the preprocessing, the layer\'s model weights and the dataset', async () => {
+  const cacheDir = path.join(dir, 'cache-key');
+  const pre = resolvePreprocessing(loaded.preprocessing, loaded.model.info.inputShape);
+  const ds = await openDataset({ path: path.join(dir, 'broden') }, { layer: LAYER, concepts: ['red'] });
+  const run = async (o: Partial<Parameters<typeof extractActivations>[0]> = {}) => {
+    const r = await extractActivations({ model: loaded.model, modelPath, preprocessing: pre, layer: LAYER, dataset: ds, cacheDir, ...o });
+    r.store.close();
+    return r;
+  };
+  const first = await run();
+  assert.equal(first.cached, false);
+  assert.equal((await run()).cached, true);
+  const other = await run({ preprocessing: { ...pre, inputRange: [-1, 1] } });
+  assert.equal(other.cached, false, 'another preprocessing reused the activations');
+  assert.notEqual(other.store.file, first.store.file);
+  // Same topology, other weights: the model file hash changes the key.
+  const copy = path.join(dir, 'model-copy');
+  fs.cpSync(path.dirname(modelPath), copy, { recursive: true });
+  const weights = fs.readFileSync(path.join(copy, 'weights.bin'));
+  weights[0] ^= 1;
+  fs.writeFileSync(path.join(copy, 'weights.bin'), weights);
+  assert.equal((await run({ modelPath: path.join(copy, 'model.json') })).cached, false, 'other weights reused the activations');
+  // Another concept subset of the same dataset shares them (re-probing another concept computes nothing again).
+  const ds2 = await openDataset({ path: path.join(dir, 'broden') }, { layer: LAYER, concepts: ['blue'] });
+  assert.equal((await run({ dataset: ds2 })).cached, true, 'a concept subset of the same dataset recomputed the activations');
+});
+
+test('concept folders: masks give both probes, a folder without masks the classification probe only, negatives/ are the negatives', async () => {
+  // <root>/<colour>/ from the synthetic world: red and blue with <name>.mask.png (the object), green without masks;
+  // negatives/ holds objects of other colours.
+  const root = path.join(dir, 'folders');
+  const counts: Record<string, number> = {};
+  for (const s of generateWorld(9, 160)) {
+    const folder = ['red', 'blue', 'green'].includes(s.color) ? s.color : 'negatives';
+    if ((counts[folder] = (counts[folder] ?? 0) + 1) > 30) continue;
+    fs.mkdirSync(path.join(root, folder), { recursive: true });
+    await writeRgbPng(path.join(root, folder, `${s.name}.png`), s.image, s.width, s.height);
+    if (folder === 'red' || folder === 'blue') {
+      const mask = Uint8Array.from({ length: s.width * s.height * 3 }, (_, i) => (s.masks.object[Math.floor(i / 3)] ? 255 : 0));
+      await writeRgbPng(path.join(root, folder, `${s.name}.mask.png`), mask, s.width, s.height);
+    }
+  }
+  const input: ProbeSettingsInput = { ...SETTINGS(path.join(dir, 'cache-folders')), concepts: undefined, segmentationSize: 32, filtersNeeded: false };
+  const pre = resolvePreprocessing(loaded.preprocessing, loaded.model.info.inputShape);
+  const ds = await openDataset({ path: root }, input);
+  assert.equal(ds.format, 'folders');
+  const r = await runProbe(loaded.model, pre, modelPath, ds, resolveProbeSettings(input), noop);
+  assert.deepEqual(r.concepts.map((c) => c.concept), ['blue', 'green', 'red']);
+  const by = Object.fromEntries(r.concepts.map((c) => [c.concept, c]));
+  for (const c of ['red', 'blue']) {
+    const s = by[c].segmentation!;
+    assert.ok(s, `${c}: no segmentation probe (${by[c].notes.join('; ')})`);
+    assert.equal(s.topFilters[0].filter, FILTERS.indexOf(c), `${c}: segmentation top filters ${JSON.stringify(s.topFilters.slice(0, 2))}`);
+    // The top-0.5 % threshold leaves only the most saturated pixels of an object on: IoUs are modest, as in the
+    // Broden case above; the probe must still match its best single filter.
+    assert.ok(s.score > 0.1 && s.score >= 0.9 * s.bestFilterScore, `${c}: IoU ${s.score}, best single filter ${s.bestFilterScore}`);
+  }
+  assert.equal(by.green.segmentation, undefined);
+  assert.ok(by.green.notes.some((n) => /no mask/.test(n)), by.green.notes.join('; '));
+  const g = by.green.classification!;
+  // Its largest positive weight is on the green filter (negatives/ holds yellow and magenta objects, whose filters
+  // the probe may weigh negatively as strongly).
+  assert.equal(g.weights.indexOf(Math.max(...g.weights)), FILTERS.indexOf('green'), `green: classification weights ${JSON.stringify(g.weights)}`);
+  assert.ok(g.score > 0.9, `green: AP ${g.score}`);
+  // The negatives of every concept are the images of negatives/ (not the other concepts' images).
+  assert.deepEqual([...ds.negatives!].map((i) => ds.images[i].id.split('/')[0]), Array(counts.negatives > 30 ? 30 : counts.negatives).fill('negatives'));
+  console.log(`# folders: ${r.concepts.map((c) => `${c.concept} seg ${c.segmentation?.score.toFixed(3) ?? '–'} cls ${c.classification?.score.toFixed(3)}`).join(', ')}`);
 });

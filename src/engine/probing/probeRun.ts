@@ -267,8 +267,15 @@ export async function runProbe(
       return s;
     }
 
+    /**
+     * A concept's own initialisation (and sampling) seed: N2V trains one probe per concept, each from a fresh random
+     * init. One shared init would make every embedding start equal, so short trainings would look alike (cosine ≈ 1).
+     * The label number keeps it stable when probing a subset of the concepts.
+     */
+    function conceptTraining(t: ProbeTraining, ci: number): ProbeTraining { return { ...t, seed: t.seed + concepts[ci].number }; }
+
     async function segmentationFor(ci: number, trainPos: number[], valPos: number[], single: { filter: number; val: number }): Promise<ProbeScores> {
-      const t = settings.segmentation;
+      const t = conceptTraining(settings.segmentation, ci);
       const train = await samplesOf(trainPos, ci);
       const val = await samplesOf(valPos, ci);
       const probe = trainSegmentationProbe(train, t, { isCancelled: ctx.isCancelled });
@@ -292,7 +299,7 @@ export async function runProbe(
     }
 
     function classificationFor(ci: number, trainPos: number[], valPos: number[], trainNeg: number[], valNeg: number[]): ProbeScores {
-      const t = settings.classification;
+      const t = conceptTraining(settings.classification, ci);
       cls.labels.fill(0);
       for (let i = 0; i < n; i++) if (present[i].includes(ci)) cls.labels[i] = 1;
       // The val set is balanced once (§5.6).

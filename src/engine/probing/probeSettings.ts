@@ -8,7 +8,7 @@ export interface ProbeTraining {
   momentum: number;
   /** Learn a bias b (off by default in both probes). */
   bias: boolean;
-  /** Seed of the weight initialisation and (classification) of the negative sampling. */
+  /** Seed of the weight initialisation and (classification) of the negative sampling; each concept adds its label number. */
   seed: number;
 }
 

@@ -104,6 +104,14 @@ export class ConceptsPanel implements vscode.Disposable {
 
   get currentReport(): ConceptsReport | undefined { return this.report; }
   get isRunning(): boolean { return this.running !== null; }
+  /** The last run's failure as the panel shows it (cancelled, or the error), if it failed. */
+  get failure(): { message: string; cancelled: boolean } | undefined {
+    const s = this.lastStatus;
+    return s?.type === 'failed' ? { message: s.message, cancelled: s.cancelled } : undefined;
+  }
+
+  /** What the panel's Cancel button does (also the notification's): stops the running probe, if any. */
+  cancel(): void { this.running?.cancel(); }
 
   /** Runs the probe behind a cancellable notification, mirrored in the panel, and shows the result. */
   async run(r: ProbeRun): Promise<ConceptsReport> {
@@ -201,7 +209,7 @@ export class ConceptsPanel implements vscode.Disposable {
   private async handle(m: FromConceptsPanel) {
     switch (m.type) {
       case 'ready': this.ready = true; this.sync(); return;
-      case 'cancel': this.running?.cancel(); return;
+      case 'cancel': this.cancel(); return;
       case 'rendered': this.rendered = { reportId: m.reportId, rows: m.rows, kind: m.kind }; return;
       case 'requestImages': {
         if (!this.report || m.reportId !== this.report.id) return;

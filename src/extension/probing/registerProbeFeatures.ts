@@ -50,10 +50,12 @@ export function registerProbeFeatures(context: vscode.ExtensionContext, d: Probe
         return undefined;
       }
     }),
-    // Not contributed (no palette entry): the open Concepts panels as data, for the integration and UI tests.
+    // Not contributed (no palette entry): the open Concepts panels as data, and their Cancel button, for the
+    // integration and UI tests.
     vscode.commands.registerCommand('cnnLens.probe.panels', () => ConceptsPanel.all().map((p) => ({
-      title: p.panel.title, running: p.isRunning, report: p.currentReport, rendered: p.rendered, rejectedMessages: p.rejectedMessages,
+      title: p.panel.title, running: p.isRunning, report: p.currentReport, rendered: p.rendered, rejectedMessages: p.rejectedMessages, failure: p.failure,
     }))),
+    vscode.commands.registerCommand('cnnLens.probe.cancel', () => { for (const p of ConceptsPanel.all()) p.cancel(); }),
     vscode.window.registerWebviewPanelSerializer(CONCEPTS_VIEW_TYPE, {
       async deserializeWebviewPanel(webviewPanel, state) { ConceptsPanel.restore(webviewPanel, state, panel); },
     }),

@@ -8,6 +8,8 @@ import { curveTarget } from './tableModel';
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip);
 
 const css = (name: string, fallback: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+/** A theme colour without its alpha (#rrggbbaa → #rrggbb): the marker of the filters needed must not fade into the grid. */
+const opaque = (c: string) => (/^#[0-9a-f]{8}$/i.test(c) ? c.slice(0, 7) : /^#[0-9a-f]{4}$/i.test(c) ? c.slice(0, 4) : c.replace(/^rgba\(([^,]+),([^,]+),([^,]+),[^)]*\)$/, 'rgb($1,$2,$3)'));
 
 export interface CurveData {
   kind: ProbeKindName;
@@ -29,22 +31,27 @@ export class CurveChart {
   retheme(): void {
     const fg = css('--vscode-foreground', '#ccc');
     const blue = css('--vscode-charts-blue', '#3794ff');
-    const orange = css('--vscode-charts-orange', '#d18616');
+    const orange = opaque(css('--vscode-charts-orange', '#d18616'));
     const grey = css('--vscode-descriptionForeground', '#999');
     const { kind, curve, needed, fraction } = this.data;
     const points = curve.filter((p) => p.score !== null).map((p) => ({ x: p.filters, y: p.score as number }));
     const target = curveTarget(kind, curve, fraction);
     const xs = points.map((p) => p.x);
     const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
+    const mark = points.find((p) => p.x === needed);
     this.chart.data.datasets = [
       {
         label: kind === 'segmentation' ? 'set IoU (val)' : 'accuracy (val)', data: points, borderColor: blue, backgroundColor: blue,
-        pointRadius: points.map((p) => (p.x === needed ? 6 : 3)), pointBackgroundColor: points.map((p) => (p.x === needed ? orange : blue)),
-        pointBorderColor: points.map((p) => (p.x === needed ? orange : blue)), tension: 0, borderWidth: 2,
+        pointRadius: 3, pointStyle: 'circle' as const, tension: 0, borderWidth: 2, order: 1,
       },
+      // The filters needed, as a point of its own so the legend names it; drawn on top (lowest order).
+      ...(mark ? [{
+        label: `needed: ${mark.x} filter${mark.x === 1 ? '' : 's'}`, data: [mark], borderColor: orange, backgroundColor: orange,
+        pointRadius: 6, pointHoverRadius: 7, pointStyle: 'circle' as const, showLine: false, order: 0, pointBorderColor: fg, pointBorderWidth: 1,
+      }] : []),
       ...(target !== null && points.length ? [{
         label: `${Math.round(fraction * 100)} % of the full probe`, data: [{ x: lo, y: target }, { x: hi, y: target }],
-        borderColor: grey, backgroundColor: grey, borderDash: [5, 4], pointRadius: 0, borderWidth: 1.5,
+        borderColor: grey, backgroundColor: grey, borderDash: [5, 4], pointRadius: 0, borderWidth: 1.5, pointStyle: 'line' as const, order: 2,
       }] : []),
     ];
     const o = this.chart.options;
@@ -73,8 +80,11 @@ export class CurveChart {
   private options() {
     return {
       responsive: true, maintainAspectRatio: false, animation: false as const, parsing: false as const,
+      // Room for the enlarged "needed" point when it is the last one (K) or at the top of the scale.
+      layout: { padding: { right: 8, top: 6 } },
       plugins: {
-        legend: { position: 'bottom' as const, labels: { boxWidth: 12 } },
+        // Point styles in the legend: a dashed line for the target, a dot for the curve (a dashed box reads as a blob).
+        legend: { position: 'bottom' as const, labels: { boxWidth: 18, boxHeight: 8, usePointStyle: true } },
         tooltip: { callbacks: { title: (items: { parsed: { x: number | null } }[]) => `top ${items[0]?.parsed.x ?? 0} filters`, label: (i: { dataset: { label?: string }; parsed: { y: number | null } }) => `${i.dataset.label}: ${Number(i.parsed.y).toFixed(3)}` } },
       },
       scales: {

@@ -32,7 +32,9 @@ tr[aria-selected=true] .gain-pos, tr[aria-selected=true] .gain-neg { color: inhe
   padding: 10px 12px; background: var(--vscode-sideBar-background, var(--vscode-editor-background)); min-width: 0; }
 .detail h2 { font-size: 1.05em; margin: 0; }
 .scores td:first-child { color: var(--vscode-descriptionForeground); width: 55%; }
-.weights td.filter { width: 5em; }
+table.weights { table-layout: fixed; }
+.weights td.filter { width: 4.5em; }
+.weights td.bar-cell { width: auto; }
 .wbar { position: relative; height: 10px; }
 .wbar .axis { position: absolute; left: 50%; top: -2px; bottom: -2px; width: 1px; background: var(--vscode-descriptionForeground); opacity: .6; }
 .wbar .bar { position: absolute; top: 1px; height: 8px; margin: 0; border-radius: 2px; }
@@ -52,6 +54,6 @@ tr[aria-selected=true] .gain-pos, tr[aria-selected=true] .gain-neg { color: inhe
 .busy:empty { display: none; }
 .notice:empty { min-height: 0; }
 .filters .control label { min-width: 0; }
-table.weights td.num { width: 6em; }
+table.weights td.num { width: 5.5em; padding-right: 12px; }
 .busy .row { display: flex; gap: 10px; align-items: center; }
 `;
