@@ -32,6 +32,8 @@ const node = {
   ignoreAnnotations: true,
   // Native or optional packages are resolved at run time from node_modules.
   external: ['vscode', 'sharp', '@tensorflow/tfjs-node', 'mocha', 'playwright-core'],
+  // The ONNX schema (src/engine/model/onnx/onnx.proto) is bundled as a string.
+  loader: { '.proto': 'text' },
 };
 
 const builds = [

@@ -31,12 +31,17 @@ function minMs(reps: number, f: () => void): number {
 
 function measure(m: EngineModel, batch: number, reps: number): { fwd: number; fb: number } {
   const x = tf.randomUniform([batch, 224, 224, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
-  const fwd = () => tf.tidy(() => m.logits(x)).dataSync();
-  const fb = () => tf.tidy(() => tf.grad((xx: tf.Tensor) => tf.sum(tf.slice(m.logits(xx as tf.Tensor4D), [0, 7], [-1, 1])))(x)).dataSync();
+  // Read the result and free it in the same step: a tensor returned from tf.tidy outlives it (one leak per call).
+  const settle = (t: tf.Tensor) => { t.dataSync(); t.dispose(); };
+  const fwd = () => settle(tf.tidy(() => m.logits(x)));
+  const fb = () => settle(tf.tidy(() => tf.grad((xx: tf.Tensor) => tf.sum(tf.slice(m.logits(xx as tf.Tensor4D), [0, 7], [-1, 1])))(x)));
   // Warm-up: plans, weight packing, kernel caches.
   fwd(); fb();
-  const r = { fwd: minMs(reps, () => { fwd(); }) / batch, fb: minMs(reps, () => { fb(); }) / batch };
+  const live = tf.memory().numTensors;
+  const r = { fwd: minMs(reps, fwd) / batch, fb: minMs(reps, fb) / batch };
+  const leaked = tf.memory().numTensors - live;
   x.dispose();
+  if (leaked !== 0) throw new Error(`${m.info.format} batch ${batch}: ${leaked} tensors leaked over ${2 * reps} timed calls`);
   return r;
 }
 

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { relu, relu6, type ReluRule } from '../reluRules';
 import { alignForBroadcast, physicalAxis, type Value } from './layout';
-import { attrFloat, attrInt, need, normAxis, type OpCtx, type OpDef } from './opTypes';
+import { attrFloat, attrInt, attrString, need, normAxis, type OpCtx, type OpDef } from './opTypes';
 
 const unary = (f: (x: tf.Tensor, ctx: OpCtx) => tf.Tensor): OpDef => ({
   layoutAware: true,
@@ -86,6 +86,13 @@ export const activationOps: Record<string, OpDef> = {
   HardSigmoid: unary((x, ctx) => hardSigmoid(x, attrFloat(ctx.node, 'alpha', 0.2), attrFloat(ctx.node, 'beta', 0.5))),
   HardSwish: unary((x) => tf.mul(x, hardSigmoid(x, 1 / 6, 0.5))),
   Mish: unary((x) => tf.mul(x, tf.tanh(tf.softplus(x)))),
+  // Opset 20: x·Φ(x), exactly (erf) or with the tanh approximation.
+  Gelu: {
+    ...unary((x, ctx) => (attrString(ctx.node, 'approximate', 'none') === 'tanh'
+      ? tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3)))))))
+      : tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))))),
+    check: (n) => (['none', 'tanh'].includes(attrString(n, 'approximate', 'none')) ? null : `Gelu approximate='${attrString(n, 'approximate', '')}' is not defined by ONNX`),
+  },
   Tanh: unary((x) => tf.tanh(x)),
   Softplus: unary((x) => tf.softplus(x)),
   ThresholdedRelu: unary((x, ctx) => tf.mul(x, tf.step(tf.sub(x, attrFloat(ctx.node, 'alpha', 1))))),

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerComparisonGradients } from './comparisonGradients';
 import { alignForBroadcast, type Value } from './layout';
 import { attrInt, need, type OpDef } from './opTypes';
-import { hostDType, onnxTypeName } from './tensorProto';
+import { type HostDType, hostDType, onnxTypeName } from './tensorProto';
 
 /** Broadcasts tensors to their common shape (some tf kernels want equal shapes). */
 export function broadcastAll(ts: tf.Tensor[]): tf.Tensor[] {
@@ -100,10 +100,21 @@ export const elementwiseOps: Record<string, OpDef> = {
     check: (n) => (hostDType(attrInt(n, 'to', 1)) ? null : `Cast to ${onnxTypeName(attrInt(n, 'to', 1))} is not supported`),
     run: (ins, ctx) => {
       const x = need(ins, 0, ctx.node);
-      const to = hostDType(attrInt(ctx.node, 'to', 1))!;
-      // float → int truncates toward zero, as a C cast does.
-      const t = to === 'int32' && x.t.dtype === 'float32' ? tf.cast(tf.mul(tf.sign(x.t), tf.floor(tf.abs(x.t))), 'int32') : tf.cast(x.t, to);
-      return [{ t, cl: x.cl }];
+      return [{ t: castTo(x.t, hostDType(attrInt(ctx.node, 'to', 1))!), cl: x.cl }];
+    },
+  },
+  // Opset 15 (revised 19, 21 for new element types), emitted by newer torch exporters: Cast to the second input's type.
+  CastLike: {
+    layoutAware: true,
+    run: (ins, ctx) => {
+      const x = need(ins, 0, ctx.node);
+      return [{ t: castTo(x.t, need(ins, 1, ctx.node).t.dtype as HostDType), cl: x.cl }];
     },
   },
 };
+
+/** float → int truncates toward zero, as a C cast does. */
+function castTo(x: tf.Tensor, to: HostDType): tf.Tensor {
+  if (x.dtype === to) return x;
+  return to === 'int32' && x.dtype === 'float32' ? tf.cast(tf.mul(tf.sign(x), tf.floor(tf.abs(x))), 'int32') : tf.cast(x, to);
+}

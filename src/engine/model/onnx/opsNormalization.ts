@@ -1,4 +1,4 @@
-// BatchNormalization (inference), InstanceNormalization, LayerNormalization, LRN and LpNormalization.
+// BatchNormalization (inference), InstanceNormalization, GroupNormalization, LayerNormalization, LRN and LpNormalization.
 // Channel-wise ones run channels-last, where the channel is the last (broadcasting) axis.
 import * as tf from '@tensorflow/tfjs-core';
 import { physicalAxis, toChannelsLast, toPlain, type Value } from './layout';
@@ -37,6 +37,26 @@ export const normalizationOps: Record<string, OpDef> = {
       const { mean, variance } = tf.moments(x, axes, true);
       const y = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, attrFloat(ctx.node, 'epsilon', 1e-5))));
       return [out(tf.add(tf.mul(y, need(ins, 1, ctx.node).t), need(ins, 2, ctx.node).t))];
+    },
+  },
+  GroupNormalization: {
+    layoutAware: true,
+    check: (n) => (attrInt(n, 'num_groups', 0) >= 1 ? null : 'GroupNormalization needs a positive num_groups attribute'),
+    run: (ins, ctx) => {
+      const x = lastC(need(ins, 0, ctx.node));
+      const g = attrInt(ctx.node, 'num_groups', 1), c = x.shape[x.rank - 1];
+      if (c % g) throw new Error(`GroupNormalization '${ctx.node.name}': ${c} channels do not split into ${g} groups`);
+      // [N, …, C] → [N, S, G, C/G]: statistics per sample and group, over the spatial positions and the group's channels.
+      const grouped = tf.reshape(x, [x.shape[0], -1, g, c / g]);
+      const { mean, variance } = tf.moments(grouped, [1, 3], true);
+      const y = tf.reshape(tf.div(tf.sub(grouped, mean), tf.sqrt(tf.add(variance, attrFloat(ctx.node, 'epsilon', 1e-5)))), x.shape);
+      // Opset 18 gives scale and bias per group (expanded to the group's channels); opset 21 per channel.
+      const perChannel = (v: tf.Tensor) => (v.size === c ? tf.reshape(v, [c]) : tf.reshape(tf.tile(tf.reshape(v, [g, 1]), [1, c / g]), [c]));
+      const scale = need(ins, 1, ctx.node).t, bias = need(ins, 2, ctx.node).t;
+      const want = ctx.opset >= 21 ? c : g;
+      if (scale.size !== want || bias.size !== want)
+        throw new Error(`GroupNormalization '${ctx.node.name}' (opset ${ctx.opset}): scale and bias need ${want} values, got ${scale.size} and ${bias.size}`);
+      return [out(tf.add(tf.mul(y, perChannel(scale)), perChannel(bias)))];
     },
   },
   LayerNormalization: {
