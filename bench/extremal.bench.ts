@@ -1,15 +1,18 @@
 // Extremal perturbation speed (issue #10): the shared MobileNet v1 0.25 at 224 px, cat.png as TorchRay's exact
 // input tensor, 3 areas, 800 iterations (CNNLENS_BENCH_ITERATIONS overrides), on the engine's backend.
 // Reports total wall and CPU seconds, ms per iteration, and — measured in the same process on the same batch
-// shape — the network's forward+backward and the mask side (generator, pyramid, area term) alone, hence the share
-// of the time spent outside the network. Reference: TorchRay 121–198 s (PyTorch, 2 threads, tcmalloc).
+// shape — the network's forward+backward and the mask side (generator, pyramid, area term, SGD) alone, hence the
+// share of the time spent outside the network. Also runs the first CNNLENS_BENCH_COMPARE iterations (default 20)
+// with the host-side loop and with the all-tensor loop it replaced, for the speed ratio measured in the same run.
+// Reference: TorchRay 121–198 s (PyTorch, 2 threads, tcmalloc).
 import * as fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/engine/backend/backend';
 import { loadModel } from '../src/engine/model/loadModel';
 import { extremalPerturbation } from '../src/engine/methods/extremal/extremal';
-import { areaTerm } from '../src/engine/methods/extremal/areaTerm';
+import { areaTermHost, referenceZeros } from '../src/engine/methods/extremal/areaTerm';
+import { HostPyramid } from '../src/engine/methods/extremal/hostPyramid';
 import { MaskGenerator } from '../src/engine/methods/extremal/maskGenerator';
 import { buildPyramid } from '../src/engine/methods/extremal/perturbationPyramid';
 import { variantBatch } from '../src/engine/methods/extremal/rewards';
@@ -40,6 +43,18 @@ async function main() {
   const ep = { model, input, target: TARGET };
   const settings = extremalPerturbation.resolveSettings({ areas: AREAS, maxIter: iterations, progressMapsEvery: 0 }, ep);
 
+  // Same first iterations with both loops (CPU time: the machines are shared, wall time is noisy).
+  const compare = Number(process.env.CNNLENS_BENCH_COMPARE ?? 20);
+  const perLoop: Record<string, number> = {};
+  for (const loop of ['tensor', 'host'] as const) {
+    const short = extremalPerturbation.resolveSettings({ areas: AREAS, maxIter: compare, progressMapsEvery: 0 }, ep);
+    const c0 = process.cpuUsage();
+    await extremalPerturbation.run(ep, short, { loop });
+    perLoop[loop] = cpuMs(process.cpuUsage(c0)) / compare;
+  }
+  console.log(`first ${compare} iterations, CPU ms per iteration: all-tensor loop ${perLoop.tensor.toFixed(1)}, host-side loop ` +
+    `${perLoop.host.toFixed(1)} (${(perLoop.tensor / perLoop.host).toFixed(2)}× faster)`);
+
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await extremalPerturbation.run(ep, settings);
@@ -55,19 +70,33 @@ async function main() {
   const network = await time(() => tf.tidy(() => {
     tf.grad((x: tf.Tensor) => tf.sum(model.logits(tf.reverse(x as tf.Tensor4D, 2)).slice([0, TARGET], [-1, 1])))(images).dataSync();
   }), { samples: 15, budgetMs: 15000 });
-  const maskSide = await time(() => tf.tidy(() => {
-    tf.grad((p: tf.Tensor) => {
-      const { cropped, full } = gen.generate(p as tf.Tensor4D);
-      // A stand-in for the network: any scalar of the perturbed batch exercises the pyramid's backward.
-      return tf.add(tf.sum(variantBatch(pyramid, cropped, 'preserve')), tf.sum(areaTerm(full, AREAS, 300)));
-    })(params).dataSync();
-  }), { samples: 9, budgetMs: 15000 });
+  // The host-side mask side (what HostChunk does around the network), at parameters 0.5: every parameter strictly
+  // inside (0, 1) is the generator's slowest case (early iterations); settled masks are mostly 0s and 1s.
+  const host = new HostPyramid(pyramid);
+  const ws = gen.workspace(AREAS.length);
+  const p = new Float32Array(AREAS.length * 32 * 32).fill(0.5);
+  const cropped = new Float32Array(AREAS.length * 224 * 224);
+  const batch = new Float32Array(cropped.length * 3);
+  const dx = Float32Array.from({ length: batch.length }, (_, i) => Math.sin(i) * 1e-3);
+  const n = 260 * 260;
+  const maskSide = await time(() => {
+    gen.forward(p, ws);
+    for (let a = 0; a < AREAS.length; a++) {
+      for (let y = 0; y < 224; y++) cropped.set(ws.full.subarray(a * n + (y + 21) * 260 + 21, a * n + (y + 21) * 260 + 245), (a * 224 + y) * 224);
+    }
+    host.apply(cropped, AREAS.length, false, batch, 0);
+    const dCropped = new Float64Array(cropped.length);
+    host.backward(dx, 0, cropped, AREAS.length, false, 1, dCropped);
+    const dFull = new Float64Array(AREAS.length * n);
+    AREAS.forEach((area, a) => areaTermHost(ws.full.subarray(a * n, (a + 1) * n), referenceZeros(n, area), 300, dFull.subarray(a * n, (a + 1) * n)));
+    gen.backward(dFull, ws);
+  }, { samples: 9, budgetMs: 15000 });
   const outside = 1 - network.min / perIteration;
 
   console.log(`total ${(wall / 1000).toFixed(1)} s wall, ${(cpu / 1000).toFixed(1)} s CPU (user+system); ` +
     `${perIteration.toFixed(1)} ms per iteration (${(cpu / iterations).toFixed(1)} ms CPU)`);
-  console.log(`network forward+backward, batch ${AREAS.length}: ${fmt(network)}; mask side (generator, pyramid, area term, ` +
-    `forward+backward): ${fmt(maskSide)}`);
+  console.log(`network forward+backward, batch ${AREAS.length}: ${fmt(network)}; host mask side at parameters 0.5 (generator, ` +
+    `pyramid, area term, forward+backward): ${fmt(maskSide)}`);
   console.log(`share outside the network's forward and backward: ${(100 * outside).toFixed(0)} % ` +
     `(network ≈ ${(network.min * iterations / 1000).toFixed(1)} s of the ${(wall / 1000).toFixed(1)} s)`);
   console.log(`preserved target logits ${result.scores.preserved!.map((s) => s.toFixed(2)).join(', ')} (TorchRay 3.69, 7.75, 12.53)`);

@@ -9,7 +9,7 @@ import { initBackend } from '../../src/engine/backend/backend';
 import { gaussianTaps, imsmooth } from '../../src/engine/methods/extremal/gaussianSmoothing';
 import { applyPyramid, buildPyramid, pyramidSigmas } from '../../src/engine/methods/extremal/perturbationPyramid';
 import { MaskGenerator, maskGeometry } from '../../src/engine/methods/extremal/maskGenerator';
-import { areaTerm, areaWeightAt, rankedReference, referenceZeros } from '../../src/engine/methods/extremal/areaTerm';
+import { areaTerm, areaTermHost, areaWeightAt, kthSmallest, rankedReference, referenceZeros } from '../../src/engine/methods/extremal/areaTerm';
 import { REFERENCE_DIR, block, maxAbsDiff, maxRelDiff, nchwToNhwc, nhwcToNchw, readJson, readRef } from './helpers/reference';
 
 const DIR = path.join(REFERENCE_DIR, 'torchray/components');
@@ -203,6 +203,31 @@ test('area reference: zero counts, ranking with ties, weights λ_t', () => {
   assert.deepEqual(Array.from(rankedReference([0.3, 0.7, 0.3, 0.1, 0.7], 2)), [0, 1, 1, 0, 1]);
   assert.deepEqual(Array.from(rankedReference([0.5, 0.2], 0)), [1, 1]);
   assert.deepEqual(Array.from(rankedReference([0.5, 0.2], 2)), [0, 0]);
+});
+
+test('area threshold by radix selection equals the sorted value at every rank, with ties, zeros and −0', () => {
+  let seed = 7;
+  const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const pool = [0, -0, 1, 0.5, Math.fround(0.1), 1e-30, 0.999999];
+  const values = Float32Array.from({ length: 5000 }, () => (rnd() < 0.5 ? pool[Math.floor(rnd() * pool.length)] : rnd()));
+  const sorted = Float32Array.from(values).sort();
+  for (const k of [0, 1, 2499, 2500, 4998, 4999, ...Array.from({ length: 40 }, () => Math.floor(rnd() * 5000))]) {
+    const v = kthSmallest(values, k);
+    assert.ok(v === sorted[k], `rank ${k}: ${v} vs ${sorted[k]}`); // −0 and 0 are the same rank value
+  }
+  assert.throws(() => kthSmallest(values, 5000), RangeError);
+});
+
+test('host area term equals the tensor one, value and gradient', () => {
+  const n = 900;
+  const mask = Float32Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 0 : (Math.sin(i) + 1) / 2));
+  const grad = new Float64Array(n);
+  const value = areaTermHost(mask, referenceZeros(n, 0.2), 301.5, grad);
+  const full = tf.tensor4d(mask, [1, 30, 30, 1]);
+  const [ref, refGrad] = tf.tidy(() => [areaTerm(full, [0.2], 301.5), tf.grad((m) => tf.sum(areaTerm(m as tf.Tensor4D, [0.2], 301.5)))(full)]);
+  assert.ok(maxRelDiff([value], ref.dataSync()) < 1e-6, `${value} vs ${ref.dataSync()}`);
+  assert.ok(maxAbsDiff(Float32Array.from(grad), refGrad.dataSync() as Float32Array) < 1e-6);
+  tf.dispose([full, ref, refGrad]);
 });
 
 test('area term and its gradient w.r.t. the mask parameters match TorchRay', () => {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend/backend';
 import { CancelledError, EngineError } from '../../src/engine/errors';
 import type { EngineModel } from '../../src/engine/model/modelTypes';
-import { extremalPerturbation } from '../../src/engine/methods/extremal/extremal';
+import { type ExtremalTraceStep, extremalPerturbation } from '../../src/engine/methods/extremal/extremal';
 
 const H = 40;
 /** Scores: class 0 = mean brightness of the left half, class 1 = of the right half, class 2 = their difference. */
@@ -91,4 +91,41 @@ test('cancellation stops between iterations with CancelledError and frees everyt
   }), (e: unknown) => e instanceof CancelledError);
   assert.equal(steps, 3);
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('the host-side loop reproduces the all-tensor loop step by step (variants, perturbations, rewards, chunks)', async () => {
+  const configs = [
+    { variant: 'preserve', perturbation: 'blur', reward: 'simple', target: 0 },
+    { variant: 'delete', perturbation: 'fade', reward: 'contrastive', target: 1 },
+    { variant: 'dual', perturbation: 'blur', reward: 'contrastive', target: 2, maxBatch: 2 },
+  ] as const;
+  for (const { target, ...c } of configs) {
+    const s = extremalPerturbation.resolveSettings({ ...c, areas: [0.1, 0.3], maxIter: 12, step: 4, sigma: 4, progressMapsEvery: 0 },
+      { model, input, target });
+    const traces: Record<'host' | 'tensor', ExtremalTraceStep[]> = { host: [], tensor: [] };
+    const results = {
+      host: await extremalPerturbation.run({ model, input, target }, s, { loop: 'host', trace: (st) => traces.host.push(st) }),
+      tensor: await extremalPerturbation.run({ model, input, target }, s, { loop: 'tensor', trace: (st) => traces.tensor.push(st) }),
+    };
+    assert.equal(traces.host.length, traces.tensor.length);
+    // Both compute the same float32 quantities; only the order of float64/float32 sums differs (the tensor loop
+    // sums the area term and the pyramid gradient in float32), so they agree to float32 rounding, far below 1e-4.
+    const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
+      assert.equal(a.length, b.length, what);
+      for (let i = 0; i < a.length; i++) {
+        assert.ok(Math.abs(a[i] - b[i]) <= 1e-4 * Math.max(1, Math.abs(b[i])), `${c.variant}: ${what}[${i}] ${a[i]} vs ${b[i]}`);
+      }
+    };
+    traces.host.forEach((h, i) => {
+      const t = traces.tensor[i];
+      assert.deepEqual([h.iteration, h.areas, h.flipped], [t.iteration, t.areas, t.flipped]);
+      for (const k of ['paramsBefore', 'grad', 'paramsAfter', 'logits', 'reward', 'areaTerm'] as const) close(h[k], t[k], `t=${h.iteration} ${k}`);
+    });
+    close(results.host.hist, results.tensor.hist, 'hist');
+    results.host.maps.forEach((m, i) => close(m.data, results.tensor.maps[i].data, `map ${i}`));
+    close([...results.host.scores.preserved!, ...results.host.scores.deleted!],
+      [...results.tensor.scores.preserved!, ...results.tensor.scores.deleted!], 'scores');
+    // The run moved: otherwise agreement would prove nothing.
+    assert.ok(traces.host.at(-1)!.paramsAfter.some((v) => v < 0.99), `${c.variant}: parameters moved`);
+  }
 });

@@ -30,3 +30,29 @@ export class DampenedSgd {
     this.buffer = null;
   }
 }
+
+/** The same update on host arrays, in the float32 steps the tensor version takes (for the host-side loop). */
+export class HostDampenedSgd {
+  private buffer: Float32Array | null = null;
+  private readonly momentum: number;
+  private readonly keep: number;
+  private readonly rate: number;
+
+  constructor(options: SgdOptions) {
+    // Scalars enter tensor ops as float32.
+    this.momentum = Math.fround(options.momentum);
+    this.keep = Math.fround(1 - options.dampening);
+    this.rate = Math.fround(options.learningRate);
+  }
+
+  /** Updates `param` in place with `grad`, then projects onto [lo, hi] (the clamp after every step, §1.8). */
+  stepAndClamp(param: Float32Array, grad: Float32Array, lo: number, hi: number): void {
+    const first = this.buffer === null;
+    const b = (this.buffer ??= new Float32Array(param.length));
+    for (let i = 0; i < param.length; i++) {
+      b[i] = first ? grad[i] : Math.fround(b[i] * this.momentum) + Math.fround(grad[i] * this.keep);
+      const p = Math.fround(param[i] - Math.fround(b[i] * this.rate));
+      param[i] = p < lo ? lo : p > hi ? hi : p;
+    }
+  }
+}

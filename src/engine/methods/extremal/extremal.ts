@@ -3,13 +3,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CancelledError } from '../../errors';
 import type { AttributionInput, AttributionMap, AttributionMethod, AttributionResult, RunContext } from '../attributionMethod';
-import { AREA_WEIGHT_GROWTH, AREA_WEIGHT_INITIAL, areaTerm } from './areaTerm';
-import { DampenedSgd } from './dampenedSgd';
+import { AREA_WEIGHT_GROWTH, AREA_WEIGHT_INITIAL } from './areaTerm';
+import type { ChunkContext, ChunkOptimizer } from './chunkOptimizer';
 import { EXTREMAL_FIXED, type ExtremalSettings, resolveExtremalSettings } from './extremalSettings';
 import { imsmooth } from './gaussianSmoothing';
+import { HostChunk } from './hostChunk';
+import { HostPyramid } from './hostPyramid';
 import { MaskGenerator } from './maskGenerator';
 import { applyPyramid, buildPyramid } from './perturbationPyramid';
-import { extremalReward, variantBatch } from './rewards';
+import { TensorChunk } from './tensorChunk';
 
 /** What one iteration did to one chunk of areas (for faithfulness tests and debugging). */
 export interface ExtremalTraceStep {
@@ -31,22 +33,17 @@ export interface ExtremalTraceStep {
 export interface ExtremalRunContext extends RunContext {
   /** Called after every iteration and chunk with host copies of the optimisation state (slow; tests only). */
   trace?: (step: ExtremalTraceStep) => void;
+  /**
+   * How an iteration is computed: 'host' (default) runs everything but the network on host arrays; 'tensor' is the
+   * all-TF.js formulation, same results up to float rounding, slower (kept for the benchmark's ratio and tests).
+   */
+  loop?: 'host' | 'tensor';
 }
 
 export interface ExtremalResult extends AttributionResult {
   /** TorchRay's `hist`, [K, 2, maxIter] row-major: [i,0,t] reward of area i, [i,1,t] its area term (§1.9). */
   hist: Float32Array;
   histShape: [number, number, number];
-}
-
-/** One group of areas optimised in the same forward pass. */
-interface Chunk {
-  indices: number[];
-  areas: number[];
-  params: tf.Tensor4D;
-  sgd: DampenedSgd;
-  /** The cropped masks generated at the start of the latest captured iteration. */
-  mask: tf.Tensor4D | null;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -103,15 +100,18 @@ async function run(input: AttributionInput, s: ExtremalSettings, ctx: ExtremalRu
   const hist = new Float32Array(K * 2 * T);
 
   const generator = new MaskGenerator(height, width, s.step, s.sigma);
-  const [ph, pw] = generator.geometry.shapeIn;
   const pyramid = buildPyramid(input.input, s.perturbation, s.numLevels, EXTREMAL_FIXED.maxBlur);
-  const chunks: Chunk[] = chunkAreas(s.areas, perChunk).map((indices) => ({
-    indices,
-    areas: indices.map((i) => s.areas[i]),
-    params: tf.ones([indices.length, ph, pw, 1]) as tf.Tensor4D,
-    sgd: new DampenedSgd(EXTREMAL_FIXED),
-    mask: null,
-  }));
+  const shared: ChunkContext = { model, target, settings: s, generator, pyramid };
+  const hostPyramid = ctx.loop === 'tensor' ? null : new HostPyramid(pyramid);
+  const chunks: ChunkOptimizer[] = chunkAreas(s.areas, perChunk).map((indices) => {
+    const areas = indices.map((i) => s.areas[i]);
+    return hostPyramid ? new HostChunk(indices, areas, shared, hostPyramid) : new TensorChunk(indices, areas, shared);
+  });
+  const currentMasks = () => {
+    const data = new Float32Array(K * height * width);
+    chunks.forEach((c) => data.set(c.masks()!, c.indices[0] * height * width));
+    return tf.tensor4d(data, [K, height, width, 1]);
+  };
   try {
     let areaWeight = AREA_WEIGHT_INITIAL;
     for (let t = 0; t < T; t++) {
@@ -119,41 +119,17 @@ async function run(input: AttributionInput, s: ExtremalSettings, ctx: ExtremalRu
       const flipped = s.jitter && t % 2 === 0; // §1.7
       const capture = t === T - 1 || (s.progressMapsEvery > 0 && t % s.progressMapsEvery === 0);
       for (const chunk of chunks) {
-        let reward = new Float32Array(0);
-        let regul = new Float32Array(0);
-        let logits = new Float32Array(0);
-        let mask: tf.Tensor4D | null = null;
-        // §1.8: generate, perturb, (flip), score, area term; gradient of −energy w.r.t. the parameters.
-        const grad = tf.tidy(() => tf.grad((p: tf.Tensor) => {
-          const { cropped, full } = generator.generate(p as tf.Tensor4D);
-          if (capture) mask = tf.keep(cropped.clone());
-          const batch = variantBatch(pyramid, cropped, s.variant);
-          const y = model.logits(flipped ? tf.reverse(batch, 2) : batch);
-          if (ctx.trace) logits = Float32Array.from(y.dataSync());
-          const r = extremalReward(y, target, s.variant, s.reward);
-          const a = areaTerm(full, chunk.areas, areaWeight);
-          reward = Float32Array.from(r.dataSync());
-          regul = Float32Array.from(a.dataSync());
-          return tf.neg(tf.sum(tf.add(r, a)));
-        })(chunk.params)) as tf.Tensor4D;
-        const stepped = chunk.sgd.step(chunk.params, grad);
-        const next = tf.tidy(() => tf.clipByValue(stepped, 0, 1)) as tf.Tensor4D; // projection, no gradient
+        // §1.8: generate, perturb, (flip), score, area term; step on −energy; clamp.
+        const st = chunk.step(areaWeight, flipped, capture, Boolean(ctx.trace));
         if (ctx.trace) {
           ctx.trace({
-            iteration: t, areas: chunk.indices, areaWeight, flipped, logits, reward, areaTerm: regul,
-            paramsBefore: Float32Array.from(chunk.params.dataSync()), grad: Float32Array.from(grad.dataSync()),
-            paramsAfter: Float32Array.from(next.dataSync()),
+            iteration: t, areas: chunk.indices, areaWeight, flipped, logits: st.logits!, reward: st.reward,
+            areaTerm: st.areaTerm, paramsBefore: st.paramsBefore!, grad: st.grad!, paramsAfter: st.paramsAfter!,
           });
         }
-        tf.dispose([chunk.params, stepped, grad]);
-        chunk.params = next;
-        if (mask) {
-          chunk.mask?.dispose();
-          chunk.mask = mask;
-        }
         chunk.indices.forEach((i, j) => {
-          hist[(i * 2) * T + t] = reward[j];
-          hist[(i * 2 + 1) * T + t] = regul[j];
+          hist[(i * 2) * T + t] = st.reward[j];
+          hist[(i * 2 + 1) * T + t] = st.areaTerm[j];
         });
       }
       const terms: Record<string, number> = { areaWeight };
@@ -163,7 +139,7 @@ async function run(input: AttributionInput, s: ExtremalSettings, ctx: ExtremalRu
       });
       let maps: AttributionMap[] | undefined;
       if (capture && s.progressMapsEvery > 0 && ctx.onProgress) {
-        const current = tf.concat(chunks.map((c) => c.mask!)) as tf.Tensor4D;
+        const current = currentMasks();
         const finished = finishMasks(current, s);
         maps = toMaps(finished, s.areas);
         tf.dispose([current, finished]);
@@ -175,7 +151,7 @@ async function run(input: AttributionInput, s: ExtremalSettings, ctx: ExtremalRu
     }
 
     // §1.10: the masks generated at the start of the last iteration, then resize and smoothing.
-    const masks = tf.concat(chunks.map((c) => c.mask!)) as tf.Tensor4D;
+    const masks = currentMasks();
     const finished = finishMasks(masks, s);
     const maps = toMaps(finished, s.areas);
     // Scores on the perturbed image (§1.3): target logit of apply(m̃) and apply(1 − m̃), unflipped.
@@ -194,10 +170,7 @@ async function run(input: AttributionInput, s: ExtremalSettings, ctx: ExtremalRu
       maps, scores, hist, histShape: [K, 2, T], elapsedMs: performance.now() - started,
     };
   } finally {
-    for (const c of chunks) {
-      tf.dispose([c.params, ...(c.mask ? [c.mask] : [])]);
-      c.sgd.dispose();
-    }
+    for (const c of chunks) c.dispose();
     pyramid.dispose();
     generator.dispose();
   }

@@ -110,18 +110,62 @@ export class MaskWorkspace {
   /** Unclamped smooth-max values and softmax denominators per pixel (float64). */
   readonly pooled: Float64Array;
   readonly denom: Float64Array;
-  /** Per parameter and distinct weight value, interleaved: e = exp(coldness·z) and z·e, z = fround(w·p). */
+  /**
+   * Rows of (e, z·e) per distinct weight, interleaved, e = exp(coldness·z), z = fround(w·p): one row per parameter
+   * (filled only for parameters strictly between 0 and 1), then one shared row for parameters equal to 1.
+   */
   readonly table: Float64Array;
-  /** Parameters of the forward pass (the backward pass needs them for the all-zero/all-one block shortcuts). */
+  /** Table offset of each parameter's row; −1 for a parameter equal to 0 (e = 1, z·e = 0 for every weight). */
+  readonly rowOf: Int32Array;
+  /** Parameters of the forward pass. */
   readonly params: Float32Array;
+  /** Offset of the shared row of parameters equal to 1. */
+  readonly onesRow: number;
+  /** Per block and pixel class: Σe and Σz·e in the forward pass, the two gradient factors in the backward pass. */
+  readonly accA: Float64Array;
+  readonly accB: Float64Array;
 
-  constructor(readonly k: number, pixels: number, cells: number, distinctWeights: number) {
+  constructor(readonly k: number, pixels: number, cells: number, distinct: Float64Array, blockSlots: number) {
+    this.accA = new Float64Array(blockSlots);
+    this.accB = new Float64Array(blockSlots);
+    const nw = distinct.length;
     this.full = new Float32Array(k * pixels);
     this.pooled = new Float64Array(k * pixels);
     this.denom = new Float64Array(k * pixels);
-    this.table = new Float64Array(2 * k * cells * distinctWeights);
+    this.table = new Float64Array(2 * nw * (k * cells + 1));
+    this.rowOf = new Int32Array(k * cells);
     this.params = new Float32Array(k * cells);
+    this.onesRow = 2 * nw * k * cells;
+    fillRow(this.table, this.onesRow, distinct, 1);
   }
+}
+
+/** One row of the exponential table for parameter value p (z rounded to float32 like the reference's product). */
+function fillRow(table: Float64Array, base: number, distinct: Float64Array, p: number): void {
+  for (let wi = 0; wi < distinct.length; wi++) {
+    const z = Math.fround(distinct[wi] * p);
+    const e = z === 0 ? 1 : Math.exp(COLDNESS * z);
+    table[base + 2 * wi] = e;
+    table[base + 2 * wi + 1] = z * e;
+  }
+}
+
+/** Runs of equal source cells along one axis: every pixel of a run (block) sees the same R×R parameter window. */
+interface Blocks { start: Int32Array; end: Int32Array; src: Int32Array }
+
+function blocksOf(src: Int32Array): Blocks {
+  const start: number[] = [];
+  const end: number[] = [];
+  const cell: number[] = [];
+  for (let u = 0; u < src.length; u++) {
+    if (u === 0 || src[u] !== src[u - 1]) {
+      start.push(u);
+      cell.push(src[u]);
+      if (u > 0) end.push(u);
+    }
+  }
+  end.push(src.length);
+  return { start: Int32Array.from(start), end: Int32Array.from(end), src: Int32Array.from(cell) };
 }
 
 /**
@@ -133,13 +177,13 @@ export class MaskWorkspace {
  *   z_t = Wt[y,x,t]·P[cell_t(y,x)]          (0 for cells outside the grid)
  *   m   = Σ_t z_t·e_t / Σ_t e_t,  e_t = exp(coldness·z_t)     (softmax pooling over all R² taps, zeros included)
  *   ∂m/∂P[q] = Σ_{t: cell_t = q} s_t·(1 + coldness·(z_t − m))·w_t,  s_t = e_t / Σ e
- * then clamp to [0,1] (gradient passed where 0 ≤ m ≤ 1, §0.7). Sums run in float64 in tap order.
+ * then clamp to [0,1] (gradient passed where 0 ≤ m ≤ 1, §0.7). Sums run in float64.
  *
  * Structure exploited (§1.4): Wt depends only on the pixel's offset inside its step×step block, so it is a small
  * table; all pixels of a block see the same R×R window of parameters; and the weight takes few distinct values
  * (the bump is radial), so exp(coldness·w·p) is tabulated once per (parameter, distinct weight) instead of once
- * per (pixel, tap) — the same float64 numbers, 9× fewer exponentials. Blocks whose window is all zeros give
- * m = 0 without any work.
+ * per (pixel, tap). Parameters at 0 (e = 1, z·e = 0) need no table and are counted, not summed; parameters at 1
+ * share one table row. Both are most parameters once the optimisation has settled (the projection clamps to [0,1]).
  */
 export class MaskGenerator {
   readonly geometry: MaskGeometry;
@@ -149,23 +193,38 @@ export class MaskGenerator {
   private readonly rowClass: Int32Array;
   private readonly colClass: Int32Array;
   private readonly colClasses: number;
+  private readonly classes: number;
+  private readonly rowBlocks: Blocks;
+  private readonly colBlocks: Blocks;
   /** Distinct float32 weight values, and for each (row class, col class, tap) the index of its weight. */
   private readonly distinct: Float64Array;
   private readonly weightIndex: Int32Array;
+  /** Tap-major copies for the backward pass: [t·classes + class] → weight, and 2·its index (a table offset). */
+  private readonly weightByTap: Float64Array;
+  private readonly offsetByTap: Int32Array;
+  /** For each grid row i: pairs (block row, ky·R) of the blocks whose window holds row i at window row ky; columns alike (kx). */
+  private readonly rowTaps: Int32Array[];
+  private readonly colTaps: Int32Array[];
+  /** Block row (column) of every full-mask row (column). */
+  private readonly pixelBlockRow: Int32Array;
+  private readonly pixelBlockCol: Int32Array;
 
   constructor(height: number, width: number, step: number, sigma: number) {
     const g = maskGeometry(height, width, step, sigma);
     this.geometry = g;
     this.rowSrc = nearestSource(g.shapeMid[0], g.shapeUp[0], g.shapeOut[0]);
     this.colSrc = nearestSource(g.shapeMid[1], g.shapeUp[1], g.shapeOut[1]);
+    this.rowBlocks = blocksOf(this.rowSrc);
+    this.colBlocks = blocksOf(this.colSrc);
     const rows = offsetClasses(this.rowSrc, step);
     const cols = offsetClasses(this.colSrc, step);
     this.rowClass = rows.classOf;
     this.colClass = cols.classOf;
     this.colClasses = cols.representative.length;
+    this.classes = rows.representative.length * this.colClasses;
     const taps = g.window * g.window;
     const values = new Map<number, number>();
-    this.weightIndex = new Int32Array(rows.representative.length * cols.representative.length * taps);
+    this.weightIndex = new Int32Array(this.classes * taps);
     rows.representative.forEach((y, ry) => {
       cols.representative.forEach((x, rx) => {
         for (let t = 0; t < taps; t++) {
@@ -177,6 +236,32 @@ export class MaskGenerator {
       });
     });
     this.distinct = Float64Array.from(values.keys());
+    this.weightByTap = new Float64Array(this.classes * taps);
+    this.offsetByTap = new Int32Array(this.classes * taps);
+    for (let c = 0; c < this.classes; c++) {
+      for (let t = 0; t < taps; t++) {
+        const wi = this.weightIndex[c * taps + t];
+        this.weightByTap[t * this.classes + c] = this.distinct[wi];
+        this.offsetByTap[t * this.classes + c] = 2 * wi;
+      }
+    }
+    const taps1d = (blocks: Blocks, size: number, scale: number) => Array.from({ length: size }, (_, i) => {
+      const pairs: number[] = [];
+      blocks.src.forEach((src, b) => {
+        const k = i - src + g.padding;
+        if (k >= 0 && k < g.window) pairs.push(b, k * scale);
+      });
+      return Int32Array.from(pairs);
+    });
+    this.rowTaps = taps1d(this.rowBlocks, g.shapeIn[0], g.window);
+    this.colTaps = taps1d(this.colBlocks, g.shapeIn[1], 1);
+    const blockOf = (blocks: Blocks, size: number) => {
+      const out = new Int32Array(size);
+      blocks.start.forEach((s0, b) => out.fill(b, s0, blocks.end[b]));
+      return out;
+    };
+    this.pixelBlockRow = blockOf(this.rowBlocks, g.shapeOut[0]);
+    this.pixelBlockCol = blockOf(this.colBlocks, g.shapeOut[1]);
   }
 
   /** The generator weights Wt as NHWC [1, H', W', R²] (a new tensor; the caller disposes it). */
@@ -188,7 +273,8 @@ export class MaskGenerator {
   /** A workspace for `k` masks (reuse it across iterations). */
   workspace(k: number): MaskWorkspace {
     const g = this.geometry;
-    return new MaskWorkspace(k, g.shapeOut[0] * g.shapeOut[1], g.shapeIn[0] * g.shapeIn[1], this.distinct.length);
+    const slots = this.rowBlocks.start.length * this.colBlocks.start.length * this.classes;
+    return new MaskWorkspace(k, g.shapeOut[0] * g.shapeOut[1], g.shapeIn[0] * g.shapeIn[1], this.distinct, slots);
   }
 
   /** Parameters [K, h, w, 1] (h×w = shapeIn) → cropped and full masks (§1.4 steps 1–5). Differentiable. */
@@ -216,166 +302,160 @@ export class MaskGenerator {
     });
   }
 
-  /** Smooth-max pooling of ws.k masks from parameters [K·h·w] into the workspace. */
+  /**
+   * Smooth-max pooling of ws.k masks from parameters [K·h·w] into the workspace. Cell-major: each parameter's table
+   * row stays in cache while it is added to the accumulators of the blocks that see it (block-major, per class);
+   * per pixel the taps are still summed in tap order (cells in row-major order are taps in row-major order).
+   */
   forward(params: ArrayLike<number>, ws: MaskWorkspace): void {
     const g = this.geometry;
-    const [outH, outW] = g.shapeOut;
     const [inH, inW] = g.shapeIn;
-    const R = g.window;
-    const taps = R * R;
-    const n = outH * outW;
+    const taps = g.window * g.window;
     const cells = inH * inW;
     const nw = this.distinct.length;
-    const { rowSrc, colSrc, rowClass, colClass, colClasses, weightIndex, distinct } = this;
-    const { full, pooled, denom, table } = ws;
+    const { classes, offsetByTap, distinct, rowTaps, colTaps } = this;
+    const { table, rowOf, onesRow, accA: den, accB: num } = ws;
+    const nbx = this.colBlocks.start.length;
     ws.params.set(params as ArrayLike<number>);
-    const window = new Int32Array(taps);
     for (let a = 0; a < ws.k; a++) {
-      // exp(coldness·z) for every (parameter, distinct weight); z is rounded to float32 like the reference's product.
       const pBase = a * cells;
-      for (let q = 0; q < cells; q++) {
-        const pv = ws.params[pBase + q];
-        const base = (pBase + q) * nw;
-        for (let wi = 0; wi < nw; wi++) {
-          const z = pv === 0 ? 0 : Math.fround(distinct[wi] * pv);
-          const e = z === 0 ? 1 : Math.exp(COLDNESS * z);
-          table[2 * (base + wi)] = e;
-          table[2 * (base + wi) + 1] = z * e;
+      for (let q = pBase; q < pBase + cells; q++) {
+        const pv = ws.params[q];
+        if (pv === 0) rowOf[q] = -1;
+        else if (pv === 1) rowOf[q] = onesRow;
+        else fillRow(table, (rowOf[q] = 2 * nw * q), distinct, pv);
+      }
+      // Zero taps (zero parameters, cells outside the grid) add e = 1 each: start every sum at their count.
+      const nonzero = this.windowCounts(rowOf, pBase);
+      for (let b = 0; b < nonzero.length; b++) {
+        den.fill(taps - nonzero[b], b * classes, (b + 1) * classes);
+        num.fill(0, b * classes, (b + 1) * classes);
+      }
+      for (let i = 0; i < inH; i++) {
+        const rt = rowTaps[i];
+        for (let j = 0; j < inW; j++) {
+          const r = rowOf[pBase + i * inW + j];
+          if (r < 0) continue;
+          const ct = colTaps[j];
+          for (let u = 0; u < rt.length; u += 2) {
+            for (let v = 0; v < ct.length; v += 2) {
+              const ab = (rt[u] * nbx + ct[v]) * classes;
+              const tb = (rt[u + 1] + ct[v + 1]) * classes;
+              for (let q = 0; q < classes; q++) {
+                const idx = r + offsetByTap[tb + q];
+                den[ab + q] += table[idx];
+                num[ab + q] += table[idx + 1];
+              }
+            }
+          }
         }
       }
-      let y = 0;
-      while (y < outH) {
-        const sy = rowSrc[y];
-        let yEnd = y;
-        while (yEnd < outH && rowSrc[yEnd] === sy) yEnd++;
-        let x = 0;
-        while (x < outW) {
-          const sx = colSrc[x];
-          let xEnd = x;
-          while (xEnd < outW && colSrc[xEnd] === sx) xEnd++;
-          // The block's window: table offsets of its R×R cells (−1 outside the grid); all zero → m = 0.
-          let nonzero = false;
-          for (let ky = 0; ky < R; ky++) {
-            const i = sy + ky - g.padding;
-            for (let kx = 0; kx < R; kx++) {
-              const j = sx + kx - g.padding;
-              const inside = i >= 0 && i < inH && j >= 0 && j < inW;
-              window[ky * R + kx] = inside ? (pBase + i * inW + j) * nw : -1;
-              if (inside && ws.params[pBase + i * inW + j] !== 0) nonzero = true;
-            }
-          }
-          for (let yy = y; yy < yEnd; yy++) {
-            const rowBase = rowClass[yy] * colClasses;
-            for (let xx = x; xx < xEnd; xx++) {
-              const pix = a * n + yy * outW + xx;
-              if (!nonzero) {
-                pooled[pix] = 0;
-                denom[pix] = taps;
-                full[pix] = 0;
-                continue;
-              }
-              poolPixel(window, weightIndex, (rowBase + colClass[xx]) * taps, taps, table, pix, pooled, denom, full);
-            }
-          }
-          x = xEnd;
-        }
-        y = yEnd;
+      this.scatterPixels(a, ws);
+    }
+  }
+
+  /** Per block, how many of its R×R window cells have a non-zero parameter (have a table row). */
+  private windowCounts(rowOf: Int32Array, pBase: number): Int32Array {
+    const [inH, inW] = this.geometry.shapeIn;
+    const nbx = this.colBlocks.start.length;
+    const counts = new Int32Array(this.rowBlocks.start.length * nbx);
+    for (let i = 0; i < inH; i++) {
+      const rt = this.rowTaps[i];
+      for (let j = 0; j < inW; j++) {
+        if (rowOf[pBase + i * inW + j] < 0) continue;
+        const ct = this.colTaps[j];
+        for (let u = 0; u < rt.length; u += 2) for (let v = 0; v < ct.length; v += 2) counts[rt[u] * nbx + ct[v]]++;
+      }
+    }
+    return counts;
+  }
+
+  /** Pixels of mask a from the block accumulators: m = Σ z·e / Σ e, and its clamp. */
+  private scatterPixels(a: number, ws: MaskWorkspace): void {
+    const [outH, outW] = this.geometry.shapeOut;
+    const n = outH * outW;
+    const { rowClass, colClass, colClasses, classes, pixelBlockRow, pixelBlockCol } = this;
+    const nbx = this.colBlocks.start.length;
+    const { full, pooled, denom, accA: den, accB: num } = ws;
+    for (let y = 0; y < outH; y++) {
+      const rb = pixelBlockRow[y] * nbx;
+      const rc = rowClass[y] * colClasses;
+      for (let x = 0; x < outW; x++) {
+        const o = (rb + pixelBlockCol[x]) * classes + rc + colClass[x];
+        const m = num[o] / den[o];
+        const pix = a * n + y * outW + x;
+        pooled[pix] = m;
+        denom[pix] = den[o];
+        full[pix] = m < 0 ? 0 : m > 1 ? 1 : m;
       }
     }
   }
 
-  /** Gradient w.r.t. the parameters [K·h·w] of Σ dy·clamp(m), for the forward pass held in `ws`. */
+  /**
+   * Gradient w.r.t. the parameters [K·h·w] of Σ dy·clamp(m), for the forward pass held in `ws`. Per pixel,
+   * ∂m/∂P via tap t is (dy/Σe)·w_t·((1 − c·m)·e_t + c·z_t·e_t) = w_t·(u1·e_t + u2·z_t·e_t); u1, u2 are gathered
+   * per block and class, then each parameter sums over the blocks that see it (cell-major, like `forward`).
+   */
   backward(dy: ArrayLike<number>, ws: MaskWorkspace): Float32Array {
     const g = this.geometry;
     const [outH, outW] = g.shapeOut;
     const [inH, inW] = g.shapeIn;
-    const R = g.window;
-    const taps = R * R;
     const n = outH * outW;
     const cells = inH * inW;
-    const nw = this.distinct.length;
-    const grad = new Float64Array(ws.k * cells);
-    const { rowSrc, colSrc, rowClass, colClass, colClasses, weightIndex, distinct } = this;
-    const { pooled, denom, table } = ws;
-    const window = new Int32Array(taps);
-    const cellOf = new Int32Array(taps);
+    const grad = new Float32Array(ws.k * cells);
+    const { rowClass, colClass, colClasses, classes, weightByTap, offsetByTap, rowTaps, colTaps, pixelBlockRow, pixelBlockCol } = this;
+    const nbx = this.colBlocks.start.length;
+    const { pooled, denom, table, rowOf, accA: u1, accB: u2 } = ws;
     for (let a = 0; a < ws.k; a++) {
       const pBase = a * cells;
-      let y = 0;
-      while (y < outH) {
-        const sy = rowSrc[y];
-        let yEnd = y;
-        while (yEnd < outH && rowSrc[yEnd] === sy) yEnd++;
-        let x = 0;
-        while (x < outW) {
-          const sx = colSrc[x];
-          let xEnd = x;
-          while (xEnd < outW && colSrc[xEnd] === sx) xEnd++;
-          for (let ky = 0; ky < R; ky++) {
-            const i = sy + ky - g.padding;
-            for (let kx = 0; kx < R; kx++) {
-              const j = sx + kx - g.padding;
-              const inside = i >= 0 && i < inH && j >= 0 && j < inW;
-              window[ky * R + kx] = inside ? (pBase + i * inW + j) * nw : -1;
-              cellOf[ky * R + kx] = inside ? pBase + i * inW + j : -1;
-            }
-          }
-          for (let yy = y; yy < yEnd; yy++) {
-            const rowBase = rowClass[yy] * colClasses;
-            for (let xx = x; xx < xEnd; xx++) {
-              const pix = a * n + yy * outW + xx;
-              const m = pooled[pix];
-              const d = dy[pix];
-              if (d === 0 || m < 0 || m > 1) continue;
-              unpoolPixel(window, cellOf, weightIndex, (rowBase + colClass[xx]) * taps, taps, table, distinct,
-                d / denom[pix], 1 - COLDNESS * m, grad);
-            }
-          }
-          x = xEnd;
+      u1.fill(0);
+      u2.fill(0);
+      for (let y = 0; y < outH; y++) {
+        const rb = pixelBlockRow[y] * nbx;
+        const rc = rowClass[y] * colClasses;
+        for (let x = 0; x < outW; x++) {
+          const pix = a * n + y * outW + x;
+          const m = pooled[pix];
+          const d = dy[pix];
+          if (d === 0 || m < 0 || m > 1) continue;
+          const o = (rb + pixelBlockCol[x]) * classes + rc + colClass[x];
+          const s = d / denom[pix];
+          u1[o] = s * (1 - COLDNESS * m);
+          u2[o] = s * COLDNESS;
         }
-        y = yEnd;
+      }
+      for (let i = 0; i < inH; i++) {
+        const rt = rowTaps[i];
+        for (let j = 0; j < inW; j++) {
+          const cell = pBase + i * inW + j;
+          const r = rowOf[cell];
+          const ct = colTaps[j];
+          let acc = 0;
+          for (let u = 0; u < rt.length; u += 2) {
+            for (let v = 0; v < ct.length; v += 2) {
+              const ab = (rt[u] * nbx + ct[v]) * classes;
+              const tb = (rt[u + 1] + ct[v + 1]) * classes;
+              if (r < 0) {
+                for (let q = 0; q < classes; q++) acc += u1[ab + q] * weightByTap[tb + q];
+              } else {
+                for (let q = 0; q < classes; q++) {
+                  const c = tb + q;
+                  const idx = r + offsetByTap[c];
+                  acc += weightByTap[c] * (u1[ab + q] * table[idx] + u2[ab + q] * table[idx + 1]);
+                }
+              }
+            }
+          }
+          grad[cell] = acc;
+        }
       }
     }
-    return Float32Array.from(grad);
+    return grad;
   }
 
   /** Nothing backend-side to free (kept so callers treat every engine object alike). */
   dispose(): void {
     // The tables are plain arrays.
-  }
-}
-
-/** Smooth max of one pixel over its taps; `window[t]` is the table row of tap t's cell (−1: outside the grid). */
-function poolPixel(
-  window: Int32Array, weightIndex: Int32Array, wBase: number, taps: number, table: Float64Array,
-  pix: number, pooled: Float64Array, denom: Float64Array, full: Float32Array,
-): void {
-  let num = 0;
-  let den = 0;
-  for (let t = 0; t < taps; t++) {
-    const o = window[t];
-    if (o < 0) { den += 1; continue; }
-    const idx = 2 * (o + weightIndex[wBase + t]);
-    den += table[idx];
-    num += table[idx + 1];
-  }
-  const m = num / den;
-  pooled[pix] = m;
-  denom[pix] = den;
-  full[pix] = m < 0 ? 0 : m > 1 ? 1 : m;
-}
-
-/** Adds one pixel's ∂m/∂P·dy: s_t·(1 + c(z_t − m))·w_t·dy = (dy/Σe)·w_t·((1 − c·m)·e_t + c·z_t·e_t). */
-function unpoolPixel(
-  window: Int32Array, cellOf: Int32Array, weightIndex: Int32Array, wBase: number, taps: number, table: Float64Array,
-  distinct: Float64Array, scale: number, oneMinus: number, grad: Float64Array,
-): void {
-  for (let t = 0; t < taps; t++) {
-    const o = window[t];
-    if (o < 0) continue;
-    const wi = weightIndex[wBase + t];
-    const idx = 2 * (o + wi);
-    grad[cellOf[t]] += scale * distinct[wi] * (oneMinus * table[idx] + COLDNESS * table[idx + 1]);
   }
 }
 
