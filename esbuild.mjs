@@ -13,6 +13,9 @@ import path from 'node:path';
 
 const root = path.dirname(new URL(import.meta.url).pathname);
 const watch = process.argv.includes('--watch');
+// Production build unless watching or NODE_ENV=development: the webview bundles are then minified (they load on
+// every panel open; source maps are written beside them either way).
+const production = !watch && process.env.NODE_ENV !== 'development';
 
 const list = (dir, suffix) =>
   existsSync(path.join(root, dir))
@@ -44,7 +47,7 @@ if (existsSync(path.join(root, 'src/cli/trainDemo.ts')))
   builds.push({ ...node, entryPoints: { trainDemo: 'src/cli/trainDemo.ts' }, outdir: 'dist' });
 const webviews = list('src/webview', '.main.ts');
 if (webviews.length)
-  builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: 'linked',
+  builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: 'linked', minify: production,
     logLevel: 'warning', entryPoints: webviews, outdir: 'dist/webview', entryNames: '[name]' });
 const unit = list('test/unit', '.test.ts');
 if (unit.length) builds.push({ ...node, entryPoints: unit, outdir: 'out/test/unit', outbase: 'test/unit' });

@@ -1,9 +1,22 @@
 // How long the CodeLens scanners take on large files (issue #3: a 5,000-line Python file gets lenses in well under
-// 100 ms). Prints one line per case: lines, definitions found, median and worst of several runs.
+// 100 ms). Two figures per case:
+//   cold: the first scan in a fresh Node process (scanner code never run, text read from disk), which is what the
+//         first lens request after activation pays; median of several fresh processes;
+//   warm: later scans in one process (the provider re-scans on edits), median and worst.
+// The machine is shared, so the cold runs are repeated and their median is compared with 100 ms; the CPU time the
+// scan used (process.cpuUsage, every thread of the process: compiler and GC threads too) is printed beside it,
+// since on a loaded machine the wall time mostly measures waiting for a core.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { scanPython } from '../src/extension/codelens/pythonModelScanner';
 import { scanScript } from '../src/extension/codelens/scriptModelScanner';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 7);
+type Scan = (t: string) => { definitions: unknown[]; exports: unknown[] };
+const SCANNERS: Record<string, Scan> = { python: scanPython, typescript: scanScript };
 
 function pythonFile(lines: number): string {
   const parts = ['import torch\nfrom torch import nn\nfrom tensorflow import keras\n'];
@@ -28,24 +41,68 @@ function scriptFile(lines: number): string {
   return parts.join('');
 }
 
-function measure(name: string, text: string, scan: (t: string) => { definitions: unknown[]; exports: unknown[] }) {
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** Child mode: one scan of a file in this fresh process; prints the time and what was found as JSON. */
+function coldChild(lang: string, file: string) {
+  const text = fs.readFileSync(file, 'utf8');
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const found = SCANNERS[lang](text);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const c = process.cpuUsage(c0);
+  process.stdout.write(JSON.stringify({ ms, cpuMs: (c.user + c.system) / 1000, definitions: found.definitions.length, exports: found.exports.length }));
+}
+
+function cold(lang: string, file: string) {
+  const times: number[] = [];
+  const cpu: number[] = [];
+  let found = { definitions: 0, exports: 0 };
+  for (let r = 0; r < COLD_RUNS; r++) {
+    const p = spawnSync(process.execPath, [__filename, '--cold', lang, file], { encoding: 'utf8' });
+    if (p.status !== 0) throw new Error(`cold run failed: ${p.stderr}`);
+    const o = JSON.parse(p.stdout) as { ms: number; cpuMs: number; definitions: number; exports: number };
+    times.push(o.ms);
+    cpu.push(o.cpuMs);
+    found = o;
+  }
+  return { median: median(times), worst: Math.max(...times), cpu: median(cpu), found };
+}
+
+function measure(name: string, lang: string, text: string, dir: string) {
+  const file = path.join(dir, `${name.replace(/\W+/g, '-')}.${lang === 'python' ? 'py' : 'ts'}`);
+  fs.writeFileSync(file, text);
+  const c = cold(lang, file);
   const times: number[] = [];
   let found = { definitions: [] as unknown[], exports: [] as unknown[] };
   for (let r = 0; r < RUNS; r++) {
     const t0 = process.hrtime.bigint();
-    found = scan(text);
+    found = SCANNERS[lang](text);
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  const first = times[0];
-  times.sort((a, b) => a - b);
+  // The fresh process must find what this one finds (the figure is of the same work).
+  if (c.found.definitions !== found.definitions.length || c.found.exports !== found.exports.length)
+    throw new Error(`${name}: cold run found ${JSON.stringify(c.found)}, warm ${found.definitions.length}/${found.exports.length}`);
   const lines = text.split('\n').length;
   console.log(`${name}: ${lines} lines, ${(text.length / 1024).toFixed(0)} KiB, ${found.definitions.length} definitions, ${found.exports.length} exports; ` +
-    `first (cold) ${first.toFixed(2)} ms, median ${times[RUNS >> 1].toFixed(2)} ms, worst ${times[RUNS - 1].toFixed(2)} ms over ${RUNS} runs`);
-  return { first, median: times[RUNS >> 1] };
+    `cold ${c.median.toFixed(2)} ms (CPU ${c.cpu.toFixed(2)} ms; median of ${COLD_RUNS} fresh processes, worst ${c.worst.toFixed(2)}), ` +
+    `warm median ${median(times).toFixed(2)} ms, worst ${Math.max(...times).toFixed(2)} ms over ${RUNS} runs`);
+  return { cold: c.median, coldCpu: c.cpu, warm: median(times) };
 }
 
-console.log('[bench] CodeLens scanners (src/extension/codelens)');
-const py = measure('python 5,000 lines', pythonFile(5000), scanPython);
-measure('python 50,000 lines', pythonFile(50_000), scanPython);
-measure('typescript 5,000 lines', scriptFile(5000), scanScript);
-console.log(`[bench] 5,000-line Python file: median ${py.median.toFixed(2)} ms, first ${py.first.toFixed(2)} ms (target: well under 100 ms) ${py.median < 100 ? 'OK' : 'TOO SLOW'}`);
+if (process.argv[2] === '--cold') {
+  coldChild(process.argv[3], process.argv[4]);
+} else {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn-lens-codelens-bench-'));
+  try {
+    console.log('[bench] CodeLens scanners (src/extension/codelens)');
+    const py = measure('python 5,000 lines', 'python', pythonFile(5000), dir);
+    measure('python 50,000 lines', 'python', pythonFile(50_000), dir);
+    measure('typescript 5,000 lines', 'typescript', scriptFile(5000), dir);
+    const ok = py.cold < 100 && py.warm < 100;
+    console.log(`[bench] 5,000-line Python file: cold ${py.cold.toFixed(2)} ms (CPU ${py.coldCpu.toFixed(2)} ms), warm ${py.warm.toFixed(2)} ms, cold/warm ${(py.cold / py.warm).toFixed(1)}× ` +
+      `(target: well under 100 ms) ${ok ? 'OK' : 'TOO SLOW'}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { cliCommand, quoteArg } from '../../src/extension/explain/cliCommand';
+import { explanationJson } from '../../src/extension/explain/explainPanel';
 import { encodeFloats } from '../../src/extension/explain/entryCodec';
 import { isExplainableImage } from '../../src/extension/explain/imageFormats';
 import { parseParam } from '../../src/extension/explain/methodCatalog';
@@ -71,6 +72,24 @@ describe('Explain panel logic', () => {
     assert.deepEqual(Array.from(t.slice(0, 3)), [100, 100, 100]);
     assert.ok(t[4] < 40, `below-threshold pixel ${t[4]}`);
     assert.equal(quantile(Float32Array.from([0.1, 0.9, 0.5]), 0.5), 0.5);
+  });
+
+  it('exports the raw values as JSON: every map decoded in full, with what reproduces the run', () => {
+    const values = [0, 0.25, 0.5, 1];
+    const e = entry({
+      method: 'extremal', settings: { areas: [0.1, 0.2] }, scores: { original: 2, preserved: [1.5, 1.8] },
+      maps: [{ name: 'mask@0.1', area: 0.1, width: 2, height: 2, data: encodeFloats(values) }, { name: 'mask@0.2', area: 0.2, width: 2, height: 2, data: encodeFloats([1, 1, 0, 0]) }],
+    });
+    // Through a JSON round trip, as the file is written.
+    const j = JSON.parse(JSON.stringify(explanationJson(e)));
+    assert.deepEqual(j.maps.map((m: { area: number; values: number[] }) => [m.area, m.values]), [[0.1, values], [0.2, [1, 1, 0, 0]]]);
+    assert.deepEqual(j.image, { path: '/w/a.png', width: 2, height: 2 });
+    assert.deepEqual(j.model, { name: 'm', path: '/m/model.json' });
+    assert.deepEqual([j.method, j.target, j.targetLabel, j.cli], ['extremal', 3, 'cat', 'node cli.js explain']);
+    assert.deepEqual(j.scores.preserved, [1.5, 1.8]);
+    assert.equal(j.maps[0].data, undefined, 'base64 left in the export');
+    // A map without an area (an attribution map) has no area key.
+    assert.equal('area' in JSON.parse(JSON.stringify(explanationJson(entry()))).maps[0], false);
   });
 
   it('accepts parameters typed in "Advanced…" only when they parse', () => {

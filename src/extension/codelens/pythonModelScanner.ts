@@ -47,12 +47,12 @@ class Imports {
   }
 }
 
-const IMPORT = /^[ \t]*((?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+[^\n]*)/gm;
-const CLASS = /^([ \t]*)class[ \t]+([A-Za-z_]\w*)[ \t]*\(/gm;
-const ASSIGN = /^[ \t]*([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*([A-Za-z_][\w.]*)[ \t]*\(/gm;
-const ONNX_EXPORT = /\bonnx\.export[ \t]*\(/g;
-const SAVE_KERAS = /\bsave_keras_model[ \t]*\(/g;
-const SAVE = /\.save[ \t]*\(/g;
+// One pass over the masked text finds everything the scanner reads: statements at the start of a line (an import,
+// a class with a base list, an assignment from a call) and export calls anywhere. Groups: 1 indentation, 2 import
+// statement, 3 class name, 4 assigned name, 5 callee, 6 onnx.export | save_keras_model, 7 .save.
+const PASS = /^([ \t]*)(?:((?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+[^\n]*)|class[ \t]+([A-Za-z_]\w*)[ \t]*\(|([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*([A-Za-z_][\w.]*)[ \t]*\()|\b(onnx\.export|save_keras_model)[ \t]*\(|(\.save)[ \t]*\(/gm;
+/** An assignment's callee that is itself an export call (`r = torch.onnx.export(…)`): the pass consumed it. */
+const EXPORT_CALLEE = /(?:(?:^|\.)(onnx\.export|save_keras_model)|(\.save))$/;
 
 const lineEndOf = (text: string, from: number) => {
   const nl = text.indexOf('\n', from);
@@ -63,25 +63,49 @@ export function scanPython(text: string): SourceScan {
   const src = maskPython(text);
   const lines = new LineIndex(src);
   const imports = new Imports();
+  const classMatches: RegExpExecArray[] = [];
+  const assigns: RegExpExecArray[] = [];
+  // Export calls by kind, each with the offset of its "(": ONNX, then Keras-to-TF.js, then .save (the order the
+  // exports of one line are listed in).
+  const calls: [number[], number[], number[]] = [[], [], []];
+  const call = (name: string | undefined, save: string | undefined, open: number) => {
+    if (name) calls[name === 'save_keras_model' ? 1 : 0].push(open);
+    else if (save) calls[2].push(open);
+  };
 
-  for (const m of src.matchAll(IMPORT)) {
-    let statement = m[1];
-    // from x import (a,\n b): join the parenthesised continuation.
-    if (/import\s*\(/.test(statement) && !statement.includes(')')) {
-      const close = src.indexOf(')', m.index + m[0].length);
-      if (close !== -1 && close - m.index < 4000) statement = src.slice(m.index, close + 1).trim().replace(/\s+/g, ' ');
-    }
-    imports.add(statement.trim());
+  PASS.lastIndex = 0;
+  for (let m; (m = PASS.exec(src));) {
+    const open = m.index + m[0].length - 1;
+    if (m[2] !== undefined) {
+      let statement = m[2];
+      // from x import (a,\n b): join the parenthesised continuation.
+      if (/import\s*\(/.test(statement) && !statement.includes(')')) {
+        const close = src.indexOf(')', m.index + m[0].length);
+        if (close !== -1 && close - m.index < 4000) statement = src.slice(m.index, close + 1).trim().replace(/\s+/g, ' ');
+      }
+      imports.add(statement.trim());
+    } else if (m[3] !== undefined) classMatches.push(m);
+    else if (m[4] !== undefined) {
+      assigns.push(m);
+      const e = EXPORT_CALLEE.exec(m[5]);
+      if (e) call(e[1], e[2], open);
+    } else call(m[6], m[7], open);
   }
+  // Resolved import aliases, per scan: the same few bases recur on every class.
+  const roleCache = new Map<string, Role | undefined>();
+  const role = (dotted: string) => {
+    if (!roleCache.has(dotted)) roleCache.set(dotted, roleOf(imports.expand(dotted)));
+    return roleCache.get(dotted);
+  };
 
   // Classes and their bases; a class is a model when a base is a framework model or an in-file model class.
   const classes: { name: string; bases: string[]; offset: number }[] = [];
-  for (const m of src.matchAll(CLASS)) {
+  for (const m of classMatches) {
     const open = m.index + m[0].length - 1;
     // An unclosed base list (code being typed) still counts, up to the end of its line.
     const args = callArguments(src, open) ?? src.slice(open + 1, lineEndOf(src, open)).split(',').map((a) => a.trim());
     const bases = args.filter((a) => !/^\w+\s*=/.test(a)).map((a) => a.replace(/\[.*$/s, '').replace(/\s+/g, ''));
-    classes.push({ name: m[2], bases, offset: m.index + m[1].length + m[0].slice(m[1].length).indexOf(m[2]) });
+    classes.push({ name: m[3], bases, offset: m.index + m[1].length + m[0].slice(m[1].length).indexOf(m[3]) });
   }
   const roles = new Map<string, Role>();
   for (let changed = true; changed;) {
@@ -89,9 +113,9 @@ export function scanPython(text: string): SourceScan {
     for (const c of classes) {
       if (roles.has(c.name)) continue;
       for (const b of c.bases) {
-        const role = roleOf(imports.expand(b)) ?? (roles.has(b) ? roles.get(b) : undefined);
-        if (role === 'torch-module' || role === 'keras-model') {
-          roles.set(c.name, role);
+        const r = role(b) ?? (roles.has(b) ? roles.get(b) : undefined);
+        if (r === 'torch-module' || r === 'keras-model') {
+          roles.set(c.name, r);
           changed = true;
           break;
         }
@@ -101,15 +125,15 @@ export function scanPython(text: string): SourceScan {
 
   const definitions: ModelDefinition[] = [];
   for (const c of classes) {
-    const role = roles.get(c.name);
-    if (!role) continue;
-    definitions.push({ name: c.name, kind: role === 'torch-module' ? 'torch-module' : 'keras-subclass', ...lines.position(c.offset) });
+    const r = roles.get(c.name);
+    if (!r) continue;
+    definitions.push({ name: c.name, kind: r === 'torch-module' ? 'torch-module' : 'keras-subclass', ...lines.position(c.offset) });
   }
-  for (const m of src.matchAll(ASSIGN)) {
-    const role = roleOf(imports.expand(m[2]));
-    if (role !== 'keras-sequential' && role !== 'keras-model') continue;
-    const at = m.index + m[0].indexOf(m[1]);
-    definitions.push({ name: m[1], kind: role === 'keras-sequential' ? 'keras-sequential' : 'keras-functional', ...lines.position(at) });
+  for (const m of assigns) {
+    const r = role(m[5]);
+    if (r !== 'keras-sequential' && r !== 'keras-model') continue;
+    const at = m.index + m[1].length;
+    definitions.push({ name: m[4], kind: r === 'keras-sequential' ? 'keras-sequential' : 'keras-functional', ...lines.position(at) });
   }
   definitions.sort((a, b) => a.line - b.line || a.column - b.column);
 
@@ -118,21 +142,21 @@ export function scanPython(text: string): SourceScan {
     if (!path) return;
     exports.push({ kind, path: path.replace(/^file:\/\//, ''), modelFile: exportedModelFile(kind, path), line: lines.position(offset).line });
   };
-  for (const m of src.matchAll(ONNX_EXPORT)) {
-    const args = callArguments(src, m.index + m[0].length - 1);
-    if (args) add('onnx', stringLiteral(argument(args, 2, 'f')), m.index);
+  for (const open of calls[0]) {
+    const args = callArguments(src, open);
+    if (args) add('onnx', stringLiteral(argument(args, 2, 'f')), open);
   }
-  for (const m of src.matchAll(SAVE_KERAS)) {
-    const args = callArguments(src, m.index + m[0].length - 1);
-    if (args) add('tfjs-keras', stringLiteral(argument(args, 1, 'artifacts_dir')), m.index);
+  for (const open of calls[1]) {
+    const args = callArguments(src, open);
+    if (args) add('tfjs-keras', stringLiteral(argument(args, 1, 'artifacts_dir')), open);
   }
-  for (const m of src.matchAll(SAVE)) {
-    const args = callArguments(src, m.index + m[0].length - 1);
+  for (const open of calls[2]) {
+    const args = callArguments(src, open);
     const p = args ? stringLiteral(argument(args, 0, 'filepath')) : undefined;
     if (!p) continue;
-    if (p.startsWith('file://')) add('tfjs-save', p, m.index);
+    if (p.startsWith('file://')) add('tfjs-save', p, open);
     // Only saves the engine could load, or directories a converter may have filled: not .pt, .h5, .keras, .npy.
-    else if (/\.onnx$/i.test(p) || !/\.\w+$/.test(p.replace(/[\\/]+$/, ''))) add('save', p, m.index);
+    else if (/\.onnx$/i.test(p) || !/\.\w+$/.test(p.replace(/[\\/]+$/, ''))) add('save', p, open);
   }
   exports.sort((a, b) => a.line - b.line);
   return { definitions, exports };

@@ -2,6 +2,9 @@
 // 'unsafe-inline'). Only VS Code theme variables: light, dark and high-contrast themes all apply.
 export const PANEL_CSS = `
 :root { color-scheme: light dark; }
+/* Native controls (slider tracks, scrollbars) follow the VS Code theme, not the browser's preference. */
+body.vscode-light, body.vscode-high-contrast-light { color-scheme: light; }
+body.vscode-dark, body.vscode-high-contrast:not(.vscode-high-contrast-light) { color-scheme: dark; }
 [hidden] { display: none !important; }
 body { padding: 0 12px 24px; color: var(--vscode-foreground); background: var(--vscode-editor-background);
   font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
@@ -38,7 +41,9 @@ h3 { font-size: .95em; margin: 14px 0 6px; font-weight: 600; }
 .control label { color: var(--vscode-foreground); min-width: 5.6em; }
 .control output { min-width: 3.2em; color: var(--vscode-descriptionForeground); font-variant-numeric: tabular-nums; }
 .control vscode-single-select { min-width: 110px; }
-input[type=range] { accent-color: var(--vscode-button-background); width: 110px; }
+/* The link colour is made to stand out on the editor background in every theme (≥ 3:1 for a control, WCAG 1.4.11);
+   the button background does not (#0078d4 on Dark Modern's cards is 2.5:1, black on black in high contrast). */
+input[type=range] { accent-color: var(--vscode-textLink-foreground, var(--vscode-button-background)); width: 110px; }
 input[type=range]:focus-visible, vscode-button:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: 2px; }
 .chart { position: relative; height: 190px; }
 table { border-collapse: collapse; width: 100%; }
