@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { explorerRow, openWorkbench, panelFrame, quickPick, runCommand, screenshotsDir } from './workbench.mjs';
+import { explorerRow, openWorkbench, panelFrame, quickPick, runCommand, screenshotsDir, typeIntoDialog } from './workbench.mjs';
 
 const log = (s) => console.log(`# ${s}`);
 let wb;
@@ -54,19 +54,6 @@ async function pickExplanation(page, { classPick, method }) {
 /** The class label of a top-5 quick-pick row ("tabby, tabby cat  71.3 %" → "tabby, tabby cat"). */
 const classLabel = (row) => row.replace(/\s*\d+(\.\d+)? %[\s\S]*$/, '').trim();
 
-/**
- * Types a path into VS Code's simple file dialog (what showSaveDialog is in a browser workbench). The dialog fills in
- * its own starting path asynchronously and may rewrite the box meanwhile, so the text is typed until it stays.
- */
-async function typeIntoDialog(page, input, text) {
-  for (let i = 0; i < 100 && !(await input.inputValue()).startsWith('/'); i++) await page.waitForTimeout(100);
-  for (let attempt = 0; attempt < 10; attempt++) {
-    await input.fill(text);
-    await page.waitForTimeout(700);
-    if ((await input.inputValue()) === text) return;
-  }
-  throw new Error(`the file dialog keeps rewriting the path: "${await input.inputValue()}"`);
-}
 
 /**
  * Answers the save dialog with `file` and waits for the file to be written. The dialog is recognised by its default

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot } from '../scripts/codeserver.mjs';
-import { openWorkbench, panelFrame, quickPick, runCommand, screenshotsDir, switchTheme } from './workbench.mjs';
+import { openWorkbench, panelFrame, quickPick, runCommand, screenshotsDir, switchTheme, typeIntoDialog } from './workbench.mjs';
 
 const log = (s) => console.log(`# ${s}`);
 let wb;
@@ -34,19 +34,6 @@ after(async () => {
   log(`UI suite total ${secs()}`);
 });
 
-/**
- * Types a path into VS Code's simple file dialog. The dialog fills in its own starting path asynchronously and may
- * rewrite the box meanwhile, so the text is typed again until it stays as typed.
- */
-async function typeIntoDialog(page, input, text) {
-  for (let i = 0; i < 100 && !(await input.inputValue()).startsWith('/'); i++) await page.waitForTimeout(100);
-  for (let attempt = 0; attempt < 10; attempt++) {
-    await input.fill(text);
-    await page.waitForTimeout(700);
-    if ((await input.inputValue()) === text) return;
-  }
-  throw new Error(`the file dialog keeps rewriting the path: "${await input.inputValue()}"`);
-}
 
 /** Rows of the concepts table inside the panel. */
 const rows = (frame) => frame.locator('table[data-testid="concept-table"] tbody tr[data-concept]');

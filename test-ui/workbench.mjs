@@ -122,3 +122,17 @@ export async function switchTheme(page, label, bodyClass) {
   await page.locator(`.monaco-workbench.${bodyClass === 'vscode-light' ? 'vs' : 'vs-dark'}`).waitFor({ timeout: 30_000 });
   await panelFrame(page).locator(`body.${bodyClass}`).waitFor({ timeout: 30_000 });
 }
+
+/**
+ * Types a path into VS Code's simple file dialog (what the open/save dialogs are in a browser workbench). The dialog
+ * fills in its own starting path asynchronously and may rewrite the box meanwhile, so the text is typed until it stays.
+ */
+export async function typeIntoDialog(page, input, text) {
+  for (let i = 0; i < 100 && !(await input.inputValue()).startsWith('/'); i++) await page.waitForTimeout(100);
+  for (let attempt = 0; attempt < 10; attempt++) {
+    await input.fill(text);
+    await page.waitForTimeout(700);
+    if ((await input.inputValue()) === text) return;
+  }
+  throw new Error(`the file dialog keeps rewriting the path: "${await input.inputValue()}"`);
+}

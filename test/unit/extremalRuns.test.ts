@@ -10,17 +10,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend/backend';
 import { loadModel } from '../../src/engine/model/loadModel';
 import type { EngineModel } from '../../src/engine/model/modelTypes';
-import { type ExtremalResult, extremalPerturbation } from '../../src/engine/methods/extremal/extremal';
-import type { ExtremalSettings } from '../../src/engine/methods/extremal/extremalSettings';
-import { REFERENCE_DIR, SHARED_DIR, nchwToNhwc, readJson, readRef } from './helpers/reference';
+import { SHARED_DIR, readRef } from './helpers/reference';
+import { MASK_CRITERIA, RUNS, RUNS_DIR, judgeMask, mean, runEp } from './helpers/torchrayRuns';
 
-const RUNS_DIR = path.join(REFERENCE_DIR, 'torchray/runs');
 const MOBILENET = path.join(SHARED_DIR, 'models/mobilenet_v1_025/model.json');
-const RUNS = ['r1_cat_preserve', 'r2_cat_delete', 'r3_cat_dual', 'r4_robin_preserve', 'r5a_catdog_contrastive_top1', 'r5b_catdog_contrastive_cat'];
 /** The cheapest 800-iteration comparison (one area); the default suite has about 4 minutes for this file. */
 const FULL_BY_DEFAULT = ['r2_cat_delete'];
 const FULL = process.env.CNNLENS_FULL_RUNS === '1';
@@ -35,17 +31,6 @@ const HIST_ITERATIONS = 50;
  */
 const HIST_TOL = { areaTerm: 0.02, earlyReward: 0.02, reward: 0.15 };
 const EARLY = 10;
-const CRITERIA = { match: 0.9, minIou: 0.4, meanDiff: 0.03, preservedScore: 0.7, deletedGap: 0.3, meanIou: 0.6 };
-
-interface RunSettings {
-  arguments: { target: number; areas: number[]; variant: ExtremalSettings['variant']; reward_func: string; max_iter: number;
-    perturbation: ExtremalSettings['perturbation']; num_levels: number; step: number; sigma: number; jitter: boolean };
-}
-interface RunResults {
-  clean: { target_logit: number };
-  scores_on_final_masks: { preserved: { target_logit: number[] }; deleted: { target_logit: number[] } };
-}
-
 let model: EngineModel;
 before(async () => {
   await initBackend('auto');
@@ -53,48 +38,9 @@ before(async () => {
 });
 after(() => model?.dispose());
 
-async function runEp(run: string, maxIter: number): Promise<{ result: ExtremalResult; settings: RunSettings; results: RunResults }> {
-  const dir = path.join(RUNS_DIR, run);
-  const settings = readJson<RunSettings>(dir, 'settings.json');
-  const results = readJson<RunResults>(dir, 'results.json');
-  const a = settings.arguments;
-  const raw = readRef(dir, 'input.f32');
-  const { data, shape } = nchwToNhwc(raw.data, raw.shape);
-  const input = tf.tensor4d(data, shape as [number, number, number, number]);
-  try {
-    const s = extremalPerturbation.resolveSettings({
-      areas: a.areas, variant: a.variant, reward: a.reward_func === 'contrastive_reward' ? 'contrastive' : 'simple',
-      perturbation: a.perturbation, numLevels: a.num_levels, step: a.step, sigma: a.sigma, jitter: a.jitter,
-      maxIter, progressMapsEvery: 0,
-    }, { model, input, target: a.target });
-    const result = await extremalPerturbation.run({ model, input, target: a.target }, s);
-    return { result, settings, results };
-  } finally {
-    input.dispose();
-  }
-}
-
-function iou(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] >= 0.5;
-    const y = b[i] >= 0.5;
-    if (x && y) inter++;
-    if (x || y) union++;
-  }
-  return union === 0 ? 1 : inter / union;
-}
-
-function mean(a: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return s / a.length;
-}
-
 for (const run of RUNS) {
   test(`${run}: reward and area-term histories follow TorchRay's hist over the first ${HIST_ITERATIONS} iterations`, async (t) => {
-    const { result, settings } = await runEp(run, HIST_ITERATIONS);
+    const { result, settings } = await runEp(model, run, HIST_ITERATIONS);
     const ref = readRef(path.join(RUNS_DIR, run), 'hist.f32').data; // [K, 2, 800]
     const K = settings.arguments.areas.length;
     const T = settings.arguments.max_iter;
@@ -127,29 +73,12 @@ const ious: number[] = [];
 for (const run of RUNS) {
   const full = FULL || FULL_BY_DEFAULT.includes(run);
   test(`${run}: final masks after 800 iterations are within TorchRay's stability envelope`, { skip: !full && 'set CNNLENS_FULL_RUNS=1' }, async (t) => {
-    const { result, settings, results } = await runEp(run, 800);
-    const a = settings.arguments;
-    const dir = path.join(RUNS_DIR, run);
-    const clean = results.clean.target_logit;
-    a.areas.forEach((area, k) => {
-      const ref = readRef(dir, `mask_area${area}.f32`).data;
-      const ours = result.maps[k].data;
-      const o = iou(ours, ref);
-      ious.push(o);
-      const dMean = mean(ours) - mean(ref);
-      const preserved = result.scores.preserved![k];
-      const deleted = result.scores.deleted![k];
-      const refPreserved = results.scores_on_final_masks.preserved.target_logit[k];
-      const refDeleted = results.scores_on_final_masks.deleted.target_logit[k];
-      const scoreOk = a.variant === 'delete'
-        ? deleted <= refDeleted + CRITERIA.deletedGap * (clean - refDeleted)
-        : preserved >= CRITERIA.preservedScore * refPreserved;
-      t.diagnostic(`area ${area}: IoU ${o.toFixed(3)}, mean ${mean(ours).toFixed(4)} vs ${mean(ref).toFixed(4)} (Δ ${dMean.toFixed(4)}), ` +
-        `preserved ${preserved.toFixed(3)} vs ${refPreserved.toFixed(3)}, deleted ${deleted.toFixed(3)} vs ${refDeleted.toFixed(3)}, ` +
-        `clean ${clean.toFixed(3)}; ${result.elapsedMs.toFixed(0)} ms`);
-      const match = o >= CRITERIA.match;
-      const equallyGood = o >= CRITERIA.minIou && Math.abs(dMean) <= CRITERIA.meanDiff && scoreOk;
-      assert.ok(match || equallyGood, `area ${area}: IoU ${o}, Δmean ${dMean}, score ok ${scoreOk}`);
+    const out = await runEp(model, run, 800);
+    out.settings.arguments.areas.forEach((_, k) => {
+      const v = judgeMask(run, k, out);
+      ious.push(v.iou);
+      t.diagnostic(v.line);
+      assert.ok(v.ok, v.line);
     });
   });
 }
@@ -158,5 +87,5 @@ test('mean IoU over all compared runs and areas', (t) => {
   if (ious.length === 0) return;
   const m = mean(ious);
   t.diagnostic(`mean IoU ${m.toFixed(3)} over ${ious.length} areas`);
-  assert.ok(m >= CRITERIA.meanIou, `mean IoU ${m}`);
+  assert.ok(m >= MASK_CRITERIA.meanIou, `mean IoU ${m}`);
 });
