@@ -19,30 +19,43 @@ export interface OnnxBenchResult {
   ratios: { batch: number; forward: number; forwardBackward: number }[];
 }
 
-function minMs(reps: number, f: () => void): number {
-  let best = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    f();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
-}
-
-function measure(m: EngineModel, batch: number, reps: number): { fwd: number; fb: number } {
-  const x = tf.randomUniform([batch, 224, 224, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
+/** The two timed calls of one model: forward, and forward + input gradient of one class score. */
+function calls(m: EngineModel, x: tf.Tensor4D): { fwd: () => void; fb: () => void } {
   // Read the result and free it in the same step: a tensor returned from tf.tidy outlives it (one leak per call).
   const settle = (t: tf.Tensor) => { t.dataSync(); t.dispose(); };
-  const fwd = () => settle(tf.tidy(() => m.logits(x)));
-  const fb = () => settle(tf.tidy(() => tf.grad((xx: tf.Tensor) => tf.sum(tf.slice(m.logits(xx as tf.Tensor4D), [0, 7], [-1, 1])))(x)));
+  return {
+    fwd: () => settle(tf.tidy(() => m.logits(x))),
+    fb: () => settle(tf.tidy(() => tf.grad((xx: tf.Tensor) => tf.sum(tf.slice(m.logits(xx as tf.Tensor4D), [0, 7], [-1, 1])))(x))),
+  };
+}
+
+function timed(f: () => void): number {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
+}
+
+/**
+ * Minimum ms per image of each call of both models, the calls alternating within every repeat so that a load change
+ * on a shared machine hits both models alike (a ratio of minima taken minutes apart measures the machine instead).
+ */
+function measurePair(onnx: EngineModel, tfjs: EngineModel, batch: number, reps: number): { onnx: { fwd: number; fb: number }; tfjs: { fwd: number; fb: number } } {
+  const x = tf.randomUniform([batch, 224, 224, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
+  const o = calls(onnx, x), t = calls(tfjs, x);
   // Warm-up: plans, weight packing, kernel caches.
-  fwd(); fb();
+  for (const f of [o.fwd, o.fb, t.fwd, t.fb]) f();
   const live = tf.memory().numTensors;
-  const r = { fwd: minMs(reps, fwd) / batch, fb: minMs(reps, fb) / batch };
+  const best = { of: Infinity, ob: Infinity, tf: Infinity, tb: Infinity };
+  for (let i = 0; i < reps; i++) {
+    best.of = Math.min(best.of, timed(o.fwd));
+    best.tf = Math.min(best.tf, timed(t.fwd));
+    best.ob = Math.min(best.ob, timed(o.fb));
+    best.tb = Math.min(best.tb, timed(t.fb));
+  }
   const leaked = tf.memory().numTensors - live;
   x.dispose();
-  if (leaked !== 0) throw new Error(`${m.info.format} batch ${batch}: ${leaked} tensors leaked over ${2 * reps} timed calls`);
-  return r;
+  if (leaked !== 0) throw new Error(`batch ${batch}: ${leaked} tensors leaked over ${4 * reps} timed calls`);
+  return { onnx: { fwd: best.of / batch, fb: best.ob / batch }, tfjs: { fwd: best.tf / batch, fb: best.tb / batch } };
 }
 
 /**
@@ -51,17 +64,14 @@ function measure(m: EngineModel, batch: number, reps: number): { fwd: number; fb
  */
 export async function benchOnnx(onnxPath: string, tfjsPath: string, opts: { batches?: number[]; reps?: number } = {}): Promise<OnnxBenchResult> {
   const batches = opts.batches ?? [1, 3];
-  const reps = opts.reps ?? 10;
+  const reps = opts.reps ?? 30;
   const onnx = (await loadModel({ path: onnxPath })).model;
   const tfjs = (await loadModel({ path: tfjsPath })).model;
   const rows: OnnxBenchRow[] = [];
   const ratios: OnnxBenchResult['ratios'] = [];
   try {
     for (const batch of batches) {
-      // Interleaved so that load changes on a shared machine hit both models alike.
-      const a = measure(onnx, batch, reps), b = measure(tfjs, batch, reps);
-      const a2 = measure(onnx, batch, reps), b2 = measure(tfjs, batch, reps);
-      const o = { fwd: Math.min(a.fwd, a2.fwd), fb: Math.min(a.fb, a2.fb) }, t = { fwd: Math.min(b.fwd, b2.fwd), fb: Math.min(b.fb, b2.fb) };
+      const { onnx: o, tfjs: t } = measurePair(onnx, tfjs, batch, reps);
       rows.push({ model: 'onnx', batch, forwardMs: o.fwd, forwardBackwardMs: o.fb }, { model: 'tfjs', batch, forwardMs: t.fwd, forwardBackwardMs: t.fb });
       ratios.push({ batch, forward: o.fwd / t.fwd, forwardBackward: o.fb / t.fb });
     }
