@@ -195,3 +195,57 @@ test('the Concepts panel survives a window reload (serializer and webview state)
   assert.equal(await frame.locator('tbody tr[aria-selected="true"]').count(), 1);
   log(`panel restored after reload at ${secs()}`);
 });
+
+/** Palette → the remembered model and dataset → layer relu3 → the concepts row and probe-kind row whose labels start so. */
+async function startProbe(page, conceptsLabel, kindLabel) {
+  await runCommand(page, 'cnnLens.probeConcepts', 'CNN Lens: Probe Concepts');
+  const row = (label) => page.locator(`.quick-input-widget .quick-input-list .monaco-list-row[aria-label^="${label}"]`).first();
+  await (await quickPick(page, 'Probe Concepts (1/5)')).filter({ hasText: 'demo-model' }).first().click();
+  await (await quickPick(page, 'Probe Concepts (2/5)')).filter({ hasText: 'relu3' }).first().click();
+  // The dataset is remembered now: a pick of recent folders instead of the folder dialog.
+  await (await quickPick(page, 'Probe Concepts (3/5)')).filter({ hasText: 'broden' }).first().click();
+  await quickPick(page, 'Probe Concepts (4/5)');
+  await row(conceptsLabel).click();
+  await quickPick(page, 'Probe Concepts (5/5)');
+  await row(kindLabel).click();
+  // Where sbatch is installed, "Run here" or "Run on Slurm…" is asked next (issue #9).
+  const here = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Run here' }).first();
+  if (await here.waitFor({ timeout: 5000 }).then(() => true, () => false)) await here.click();
+}
+
+test('the progress notification\'s Cancel button stops a running probe; the next probe runs', { timeout: 600_000 }, async () => {
+  const { page } = wb;
+  await runCommand(page, 'workbench.action.closeAllEditors', 'View: Close All Editors');
+  await runCommand(page, 'notifications.clearAll', 'Notifications: Clear All Notifications');
+  const toasts = page.locator('.notifications-toasts .notification-toast');
+  // All 24 concepts, both probes, with the filters-needed curve (the default): long enough to be cancelled.
+  await startProbe(page, 'All 24 concepts', 'Segmentation and classification');
+  const toast = toasts.filter({ hasText: /probing concepts/i }).first();
+  await toast.waitFor({ timeout: 120_000 }).catch(async (e) => {
+    await page.screenshot({ path: path.join(screenshotsDir, 'probe-cancel-no-toast.png') });
+    throw e;
+  });
+  const frame = panelFrame(page);
+  log(`probe running at ${secs()}: "${(await toast.innerText()).replace(/\s+/g, ' ')}"`);
+  await toast.hover(); // a hovered toast is not hidden meanwhile
+  await toast.getByRole('button', { name: 'Cancel', exact: true }).click();
+  log(`notification's Cancel clicked at ${secs()}`);
+
+  // The run stops: the panel says cancelled (not an error), the progress toast goes away, no table, no error toast.
+  await frame.locator('[data-testid="failure"]', { hasText: 'Probing was cancelled.' }).waitFor({ timeout: 120_000 });
+  await toast.waitFor({ state: 'detached', timeout: 60_000 });
+  assert.equal(await frame.locator('[data-testid="failure"].error').count(), 0);
+  assert.equal(await rows(frame).count(), 0, 'a cancelled probe showed a table');
+  assert.equal(await toasts.filter({ hasText: /failed/i }).count(), 0, `an error was shown: ${await toasts.allInnerTexts()}`);
+  log(`cancelled at ${secs()}`);
+
+  // A short probe afterwards runs to its table (the engine is free again).
+  await runCommand(page, 'workbench.action.closeAllEditors', 'View: Close All Editors');
+  await startProbe(page, 'All of shape', 'Classification');
+  const next = panelFrame(page);
+  await rows(next).first().waitFor({ timeout: 300_000 });
+  assert.deepEqual((await rows(next).evaluateAll((trs) => trs.map((t) => t.dataset.concept))).sort(), [...SHAPES].sort());
+  await next.locator('th button[data-sort="score"]', { hasText: 'Net2Vec AP' }).waitFor({ timeout: 10_000 });
+  assert.equal(await toasts.filter({ hasText: /failed/i }).count(), 0, `an error was shown: ${await toasts.allInnerTexts()}`);
+  log(`the next probe's table shown at ${secs()}`);
+});
