@@ -4,10 +4,10 @@
 import { Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip } from 'chart.js';
 import type { ProbeKindName } from '../conceptsPanelProtocol';
 import { curveTarget } from './tableModel';
+import { applyAxisTheme, css } from '../chartTheme';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip);
 
-const css = (name: string, fallback: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 /** A theme colour without its alpha (#rrggbbaa → #rrggbb): the marker of the filters needed must not fade into the grid. */
 const opaque = (c: string) => (/^#[0-9a-f]{8}$/i.test(c) ? c.slice(0, 7) : /^#[0-9a-f]{4}$/i.test(c) ? c.slice(0, 4) : c.replace(/^rgba\(([^,]+),([^,]+),([^,]+),[^)]*\)$/, 'rgb($1,$2,$3)'));
 
@@ -54,14 +54,7 @@ export class CurveChart {
         borderColor: grey, backgroundColor: grey, borderDash: [5, 4], pointRadius: 0, borderWidth: 1.5, pointStyle: 'line' as const, order: 2,
       }] : []),
     ];
-    const o = this.chart.options;
-    o.color = fg;
-    for (const axis of ['x', 'y'] as const) {
-      const s = o.scales![axis]! as { ticks: { color?: string }; title: { color?: string }; grid: { color?: string } };
-      s.ticks.color = fg;
-      s.title.color = fg;
-      s.grid.color = css('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)');
-    }
+    applyAxisTheme(this.chart, fg);
     this.chart.update('none');
   }
 

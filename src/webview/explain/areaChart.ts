@@ -4,6 +4,7 @@
 import {
   CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
 } from 'chart.js';
+import { applyAxisTheme, css } from '../chartTheme';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Filler);
 
@@ -13,8 +14,6 @@ export interface AreaCurve {
   deleted?: number[];
   original: number;
 }
-
-const css = (name: string, fallback: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 
 /** The curve's points for one series, sorted by area (the engine returns them in the order the areas were given). */
 export function curvePoints(areas: number[], scores: number[] | undefined): { x: number; y: number }[] {
@@ -52,14 +51,7 @@ export class AreaChart {
         borderColor: grey, backgroundColor: grey, borderDash: [5, 4], pointRadius: 0, borderWidth: 1.5,
       },
     ];
-    const o = this.chart.options;
-    o.color = fg;
-    for (const axis of ['x', 'y'] as const) {
-      const s = o.scales![axis]! as any;
-      s.ticks.color = fg;
-      s.title.color = fg;
-      s.grid.color = css('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)');
-    }
+    applyAxisTheme(this.chart, fg);
     this.chart.update('none');
   }
 
