@@ -8,18 +8,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CnnLensApi } from '../../src/extension/api';
+import { assertInPalette, extension } from './extensionUnderTest';
 
-const EXTENSION_ID = 'cnn-lens.cnn-lens';
 const COMMAND = 'cnnLens.runPointingGame';
 
 interface JobsInfo { jobs: Array<{ dir: string; kind: string; title: string; summary?: { text: string; done: number; total: number } }>; statusText: string }
-
-function extension(): vscode.Extension<CnnLensApi> {
-  const e = vscode.extensions.getExtension<CnnLensApi>(EXTENSION_ID);
-  assert.ok(e, `${EXTENSION_ID} is not loaded`);
-  return e;
-}
 
 const cli = (...args: string[]) => new Promise<string>((resolve, reject) =>
   execFile(process.execPath, [path.join(extension().extensionPath, 'dist', 'cli.js'), ...args], { timeout: 180_000, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
@@ -72,12 +65,7 @@ describe('Run Pointing Game… / Run on Slurm…', function () {
   });
 
   it('is contributed to the palette', () => {
-    const pkg = extension().packageJSON;
-    const cmd = pkg.contributes.commands.find((c: { command: string }) => c.command === COMMAND);
-    assert.equal(cmd?.title, 'Run Pointing Game…');
-    assert.equal(cmd?.category, 'CNN Lens');
-    const hidden = (pkg.contributes.menus.commandPalette as { command: string; when: string }[]).find((m) => m.command === COMMAND);
-    assert.ok(!hidden || hidden.when !== 'false', 'hidden from the palette');
+    assertInPalette(COMMAND, 'Run Pointing Game…');
   });
 
   it('offers "Run on Slurm…" only where sbatch is on the search path', async () => {

@@ -13,20 +13,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { listPartFiles, readPart } from '../../src/engine/jobs/partFile';
-import type { CnnLensApi } from '../../src/extension/api';
+import { extension } from './extensionUnderTest';
 
-const EXTENSION_ID = 'cnn-lens.cnn-lens';
 const COMMAND = 'cnnLens.runPointingGame';
 const BINARIES = ['munged', 'mungekey', 'munge', 'slurmctld', 'slurmd', 'sbatch', 'squeue', 'scontrol', 'scancel', 'sinfo'];
 
 interface Summary { text: string; done: number; total: number; queued: number; finished: boolean }
 interface JobsInfo { jobs: Array<{ dir: string; kind: string; title: string; summary?: Summary; stopped: boolean }>; statusText: string }
-
-function extension(): vscode.Extension<CnnLensApi> {
-  const e = vscode.extensions.getExtension<CnnLensApi>(EXTENSION_ID);
-  assert.ok(e, `${EXTENSION_ID} is not loaded`);
-  return e;
-}
 
 /** Runs a program without blocking the extension host; resolves with its exit code and output. */
 const run = (cmd: string, args: string[], timeout: number) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>

@@ -4,18 +4,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CnnLensApi } from '../../src/extension/api';
 import { IMAGE_EXTENSIONS, IMAGE_WHEN_REGEX } from '../../src/extension/explain/imageFormats';
 import type { ExplanationEntry } from '../../src/webview/explainPanelProtocol';
+import { extension } from './extensionUnderTest';
 
-const EXTENSION_ID = 'cnn-lens.cnn-lens';
 const COMMAND = 'cnnLens.explainImage';
-
-function extension(): vscode.Extension<CnnLensApi> {
-  const e = vscode.extensions.getExtension<CnnLensApi>(EXTENSION_ID);
-  assert.ok(e, `${EXTENSION_ID} is not loaded`);
-  return e;
-}
 
 const shared = (...p: string[]) => path.resolve(extension().extensionPath, '..', 'shared', ...p);
 const workspaceFile = (...p: string[]) => path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, ...p);

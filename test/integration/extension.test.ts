@@ -7,16 +7,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CnnLensApi } from '../../src/extension/api';
 import type { EngineInfoReport } from '../../src/extension/commands/showEngineInfo';
+import { extension } from './extensionUnderTest';
 
-const EXTENSION_ID = 'cnn-lens.cnn-lens';
 const BACKEND = 'cnnLens.engine.backend';
 const MODEL_PATH = 'cnnLens.model.path';
-
-function extension(): vscode.Extension<CnnLensApi> {
-  const e = vscode.extensions.getExtension<CnnLensApi>(EXTENSION_ID);
-  assert.ok(e, `${EXTENSION_ID} is not loaded in this extension host`);
-  return e;
-}
 
 function api(): CnnLensApi {
   const e = extension();

@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { acceptingDefaults, fixture, ManifestGuard, manifestUri, snapshot, type SnapshotRow, until } from './modelsHelpers';
+import { EXTENSION_ID } from './extensionUnderTest';
 
-const EXTENSION_ID = 'cnn-lens.cnn-lens';
 const TINY = 'Tiny shapes';
 const MOBILENET = 'MobileNet v1 0.25';
 const DISCOVERED = 'discovered:exports/web_model/model.json';

@@ -9,23 +9,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { decodeRle } from '../../src/engine/probing/maskRle';
-import type { CnnLensApi } from '../../src/extension/api';
 import { outlineDataset } from '../../src/extension/probing/datasetConcepts';
 import type { ConceptsReport } from '../../src/webview/conceptsPanelProtocol';
+import { assertInPalette, extension } from './extensionUnderTest';
 
-const EXTENSION_ID = 'cnn-lens.cnn-lens';
 const COMMAND = 'cnnLens.probeConcepts';
 const CONCEPTS = ['red', 'blue', 'stripes', 'dots', 'circle', 'square'];
 
 interface PanelInfo {
   title: string; running: boolean; report?: ConceptsReport; rendered?: { reportId: string; rows: number; kind: string }; rejectedMessages: number;
   failure?: { message: string; cancelled: boolean };
-}
-
-function extension(): vscode.Extension<CnnLensApi> {
-  const e = vscode.extensions.getExtension<CnnLensApi>(EXTENSION_ID);
-  assert.ok(e, `${EXTENSION_ID} is not loaded`);
-  return e;
 }
 
 const demoModel = () => path.join(extension().extensionPath, 'media', 'demo-model', 'model.json');
@@ -63,13 +56,9 @@ describe('Probe Concepts…', function () {
   });
 
   it('is contributed to the palette and restores its panel after a reload', () => {
+    assertInPalette(COMMAND, 'Probe Concepts…');
     const pkg = extension().packageJSON;
-    const cmd = pkg.contributes.commands.find((c: { command: string }) => c.command === COMMAND);
-    assert.equal(cmd?.title, 'Probe Concepts…');
-    assert.equal(cmd?.category, 'CNN Lens');
     assert.ok((pkg.activationEvents as string[]).includes('onWebviewPanel:cnnLens.concepts'), 'no activation for the panel serializer');
-    const hidden = (pkg.contributes.menus.commandPalette as { command: string; when: string }[]).find((m) => m.command === COMMAND);
-    assert.ok(!hidden || hidden.when !== 'false', 'hidden from the palette');
   });
 
   it('probes a layer of the demo model on the synthetic world and shows the table in the Concepts panel', async () => {
