@@ -10,7 +10,9 @@ import { loadModel } from '../../src/engine/model/loadModel';
 import type { EngineModel } from '../../src/engine/model/modelTypes';
 import { areaTerm } from '../../src/engine/methods/extremal/areaTerm';
 import { type ExtremalTraceStep, extremalPerturbation } from '../../src/engine/methods/extremal/extremal';
-import { MaskGenerator } from '../../src/engine/methods/extremal/maskGenerator';
+import { torchSortOrder } from '../../src/engine/methods/extremal/introsort';
+import { MaskGenerator, maskGeometry } from '../../src/engine/methods/extremal/maskGenerator';
+import { TorchMaskValues } from '../../src/engine/methods/extremal/torchMaskValues';
 import { buildPyramid } from '../../src/engine/methods/extremal/perturbationPyramid';
 import { type ExtremalVariant, type RewardKind, extremalReward, variantBatch } from '../../src/engine/methods/extremal/rewards';
 import { REFERENCE_DIR, SHARED_DIR, block, maxRelDiff, relL2, nchwToNhwc, nhwcToNchw, readJson, readRef } from './helpers/reference';
@@ -21,19 +23,21 @@ const AREAS = [0.05, 0.1, 0.2];
 const TARGET = 285;
 /** 1e-4, relative where |value| > 1 (absolute below). */
 const TOL = 1e-4;
-// Measured envelopes, not the 1e-4 the components reach (METHODS §1.13), and why:
+// Measured envelopes where 1e-4 cannot hold, and why:
 //  - Reward gradients at the random parameters of components/ differ by rel-L2 4e-4…1.2e-3 (delete: 1.4e-2): the
 //    network's input gradient at these perturbed images is discontinuous at float32 resolution (ReLU6 kinks):
 //    moving the input by 1e-7 changes it by rel-L2 6e-3…3e-2 on both backends, and moving the parameters by 1e-6
 //    brought the preserve gradient to 4.9e-6 of TorchRay's. No float32 port can do better than this noise.
-//  - The loop's first gradient differs only through the area term's ties (the test below proves it to 1e-4):
-//    the all-ones initial mask is periodic, so thousands of pixels share a value and torch.sort (libstdc++
-//    introsort, unstable) decides which of them meet the 1s of r_a. Which ones depends on TorchRay's float32
-//    rounding (5343 distinct values against our 2212; 86 % of pixels differ in the last bit), which a
-//    float64-accumulating generator cannot reproduce. That 3e-2 gradient difference (3e-4 in the parameters
-//    after the first step) then grows through the next iterations.
+//  - The loop itself is exact to 1e-4 (parameters, logits, hist, returned mask, and the gradient of the first two
+//    steps, whose masks are near-uniform). The area term places torch.sort's ties as TorchRay does (torchTies.ts:
+//    TorchRay's float32 mask values bit for bit where they matter, and libstdc++'s introsort); without that the
+//    first gradient was off by 1.9e-2. From t=2 the masks are no longer uniform and the parameters differ by ~1e-7,
+//    which the reward gradient's kinks amplify as above: the gradient's rel-L2 grows to ~4e-3 by t=4, while the
+//    parameters it moves stay within 1e-4.
 const GRAD_L2_TOL: Record<string, number> = { delete: 2e-2, other: 2e-3 };
-const TRACE = { gradL2: 6e-2, params: 3e-3, hist: 2e-3, mask: 3e-3 };
+/** Steps whose gradient must match to TOL element-wise; later ones within TRACE.gradL2 (rel-L2). */
+const EXACT_GRAD_STEPS = 2;
+const TRACE = { gradL2: 1e-2 };
 /** Measured at t=0 with TorchRay's mask values and tie order: 1.1e-5. */
 const TIE_FREE_TOL = 1e-4;
 const components = readJson<{
@@ -151,8 +155,11 @@ for (const backend of ['wasm']) {
           assert.ok(maxRelDiff([st.areaTerm[k]], [hist[k * 10 + 5]]) < TOL, `t=0 area term ${k}: ${st.areaTerm[k]} vs ${hist[k * 10 + 5]}`);
         }
       }
-      assert.ok(m.gradL2 < TRACE.gradL2, `t=${st.iteration} grad rel L2 ${m.gradL2}`);
-      assert.ok(m.after < TRACE.params, `t=${st.iteration} params ${m.after}`);
+      if (st.iteration < EXACT_GRAD_STEPS) assert.ok(m.grad < TOL, `t=${st.iteration} grad ${m.grad}`);
+      else assert.ok(m.gradL2 < TRACE.gradL2, `t=${st.iteration} grad rel L2 ${m.gradL2}`);
+      assert.ok(m.before < TOL, `t=${st.iteration} params before ${m.before}`);
+      assert.ok(m.after < TOL, `t=${st.iteration} params after ${m.after}`);
+      assert.ok(m.logits < TOL, `t=${st.iteration} logits ${m.logits}`);
       t.diagnostic(`t=${st.iteration}: max |Δ| params before ${m.before.toExponential(2)}, grad ${m.grad.toExponential(2)} ` +
         `(rel L2 ${m.gradL2.toExponential(2)}), after ${m.after.toExponential(2)}, logits ${m.logits.toExponential(2)}`);
     }
@@ -162,116 +169,10 @@ for (const backend of ['wasm']) {
     const dm = maxRelDiff(mask, readRef(DIR, 'ep_trace_mask.f32').data);
     t.diagnostic(`hist max |Δ| ${dh.toExponential(2)}, returned mask ${dm.toExponential(2)}`);
     assert.deepEqual(result.histShape, [3, 2, 5]);
-    assert.ok(dh < TRACE.hist, `hist: ${dh}`);
-    assert.ok(dm < TRACE.mask, `mask: ${dm}`);
+    assert.ok(dh < TOL, `hist: ${dh}`);
+    assert.ok(dm < TOL, `mask: ${dm}`);
     assert.deepEqual(result.maps.map((m) => m.name), ['extremal@0.05', 'extremal@0.1', 'extremal@0.2']);
   });
-}
-
-/**
- * torch.sort's order on CPU (stable=false): libstdc++'s std::sort (introsort: median-of-3 pivot, unguarded
- * partition, depth limit 2·⌊log2 n⌋ then heapsort, final insertion sort with threshold 16) on (value, index) pairs
- * compared by value only. Returns the original index of each sorted slot. Used only to prove where the trace's
- * difference comes from.
- */
-function torchSortOrder(values: ArrayLike<number>): Int32Array {
-  const n = values.length;
-  const k = Float32Array.from(values);
-  const ix = new Int32Array(n).map((_, i) => i);
-  const swap = (a: number, b: number) => {
-    [k[a], k[b]] = [k[b], k[a]];
-    [ix[a], ix[b]] = [ix[b], ix[a]];
-  };
-  const medianToFirst = (r: number, a: number, b: number, c: number) => {
-    if (k[a] < k[b]) swap(r, k[b] < k[c] ? b : k[a] < k[c] ? c : a);
-    else swap(r, k[a] < k[c] ? a : k[b] < k[c] ? c : b);
-  };
-  const partition = (first: number, last: number, pivot: number) => {
-    for (;;) {
-      while (k[first] < k[pivot]) first++;
-      last--;
-      while (k[pivot] < k[last]) last--;
-      if (!(first < last)) return first;
-      swap(first, last);
-      first++;
-    }
-  };
-  const adjustHeap = (first: number, hole: number, len: number, vk: number, vi: number) => {
-    const top = hole;
-    let second = hole;
-    while (second < Math.floor((len - 1) / 2)) {
-      second = 2 * (second + 1);
-      if (k[first + second] < k[first + second - 1]) second--;
-      k[first + hole] = k[first + second];
-      ix[first + hole] = ix[first + second];
-      hole = second;
-    }
-    if ((len & 1) === 0 && second === Math.floor((len - 2) / 2)) {
-      second = 2 * (second + 1);
-      k[first + hole] = k[first + second - 1];
-      ix[first + hole] = ix[first + second - 1];
-      hole = second - 1;
-    }
-    let parent = Math.floor((hole - 1) / 2);
-    while (hole > top && k[first + parent] < vk) {
-      k[first + hole] = k[first + parent];
-      ix[first + hole] = ix[first + parent];
-      hole = parent;
-      parent = Math.floor((hole - 1) / 2);
-    }
-    k[first + hole] = vk;
-    ix[first + hole] = vi;
-  };
-  const heapSort = (first: number, last: number) => {
-    const len = last - first;
-    for (let parent = Math.floor((len - 2) / 2); parent >= 0; parent--) adjustHeap(first, parent, len, k[first + parent], ix[first + parent]);
-    while (last - first > 1) {
-      last--;
-      const vk = k[last];
-      const vi = ix[last];
-      k[last] = k[first];
-      ix[last] = ix[first];
-      adjustHeap(first, 0, last - first, vk, vi);
-    }
-  };
-  const introsort = (first: number, last: number, depth: number) => {
-    while (last - first > 16) {
-      if (depth === 0) return heapSort(first, last);
-      depth--;
-      medianToFirst(first, first + 1, first + Math.floor((last - first) / 2), last - 1);
-      const cut = partition(first + 1, last, first);
-      introsort(cut, last, depth);
-      last = cut;
-    }
-  };
-  const linearInsert = (last: number) => {
-    const vk = k[last];
-    const vi = ix[last];
-    for (let next = last - 1; vk < k[next]; next--, last--) {
-      k[last] = k[next];
-      ix[last] = ix[next];
-    }
-    k[last] = vk;
-    ix[last] = vi;
-  };
-  const insertionSort = (first: number, last: number) => {
-    for (let i = first + 1; i < last; i++) {
-      if (k[i] < k[first]) {
-        const vk = k[i];
-        const vi = ix[i];
-        k.copyWithin(first + 1, first, i);
-        ix.copyWithin(first + 1, first, i);
-        k[first] = vk;
-        ix[first] = vi;
-      } else linearInsert(i);
-    }
-  };
-  if (n > 1) {
-    introsort(0, n, 2 * Math.floor(Math.log2(n)));
-    insertionSort(0, Math.min(n, 16));
-    for (let i = 16; i < n; i++) linearInsert(i);
-  }
-  return ix;
 }
 
 test('wasm: the first gradient differs from TorchRay only through torch.sort\'s tie order', async (t) => {
@@ -313,4 +214,21 @@ test('wasm: the first gradient differs from TorchRay only through torch.sort\'s 
   assert.ok(dStable > 10 * TIE_FREE_TOL, `the tie order must matter here: ${dStable}`);
   tf.dispose([input, pyramid, ones, rewardGrad]);
   gen.dispose();
+});
+
+test('TorchRay\'s float32 mask values are reproduced bit for bit (what the area term\'s tie order needs)', () => {
+  // The fast generator sums in float64; TorchMaskValues redoes one pixel in PyTorch's float32 steps (its exp, its
+  // cascade summation order). Both reference masks must come out identical, every bit.
+  const values = new TorchMaskValues(maskGeometry(224, 224, 7, 21));
+  const cases: [string, Float32Array, number][] = [
+    ['mask_full_from_ones.f32', new Float32Array(32 * 32).fill(1), 1],
+    ['mask_full.f32', readRef(DIR, 'pmask.f32').data, 3],
+  ];
+  for (const [file, params, k] of cases) {
+    const ref = readRef(DIR, file).data;
+    const n = ref.length / k;
+    let differ = 0;
+    for (let a = 0; a < k; a++) for (let p = 0; p < n; p++) if (values.value(params, a * 32 * 32, p) !== ref[a * n + p]) differ++;
+    assert.equal(differ, 0, `${file}: ${differ} of ${ref.length} pixels differ`);
+  }
 });

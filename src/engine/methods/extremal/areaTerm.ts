@@ -54,7 +54,7 @@ export function rankedReference(mask: ArrayLike<number>, zeros: number): Float32
 }
 
 /** Order-preserving unsigned key of a float32's bits (−0 maps like +0). */
-function orderKey(bits: number, value: number): number {
+export function orderKey(bits: number, value: number): number {
   if (value === 0) return 0x80000000;
   return bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
 }
@@ -85,10 +85,10 @@ export function kthSmallest(values: Float32Array, k: number): number {
 
 /**
  * The area term of one full mask [H'·W'] on the host (the optimisation loop's form of `areaTerm`): returns
- * −λ·mean((m − r∘rank)²) and adds its gradient w.r.t. the mask, −2λ(m − r∘rank)/n, to `grad`.
+ * −λ·mean((m − r∘rank)²) and adds its gradient w.r.t. the mask, −2λ(m − r∘rank)/n, to `grad`. `target` is r∘rank
+ * (torchTies.ts places ties as torch.sort does; by default they are ranked stably).
  */
-export function areaTermHost(mask: Float32Array, zeros: number, weight: number, grad: Float64Array): number {
-  const target = rankedReference(mask, zeros);
+export function areaTermHost(mask: Float32Array, zeros: number, weight: number, grad: Float64Array, target = rankedReference(mask, zeros)): number {
   const n = mask.length;
   const scale = (-2 * weight) / n;
   let sum = 0;
@@ -102,16 +102,18 @@ export function areaTermHost(mask: Float32Array, zeros: number, weight: number, 
 
 /**
  * Area term per mask, [K], for full masks [K, H', W', 1] and one target area each; `weight` is λ_t.
- * Differentiable w.r.t. `full` (the reference vector is built from its current values, off the tape).
+ * Differentiable w.r.t. `full` (the reference vector is built from its current values, off the tape);
+ * `reference(k, mask, zeros)` overrides how mask k's r∘rank is built (by default ties are ranked stably).
  */
-export function areaTerm(full: tf.Tensor4D, areas: readonly number[], weight: number): tf.Tensor1D {
+export function areaTerm(full: tf.Tensor4D, areas: readonly number[], weight: number,
+  reference: (k: number, mask: Float32Array, zeros: number) => Float32Array = (_, m, z) => rankedReference(m, z)): tf.Tensor1D {
   const [k, h, w] = full.shape;
   if (areas.length !== k) throw new EngineError('INTERNAL', `${areas.length} areas for ${k} masks`);
   const n = h * w;
   const values = full.dataSync();
   const target = new Float32Array(k * n);
   for (let i = 0; i < k; i++) {
-    target.set(rankedReference(values.subarray(i * n, (i + 1) * n), referenceZeros(n, areas[i])), i * n);
+    target.set(reference(i, values.subarray(i * n, (i + 1) * n) as Float32Array, referenceZeros(n, areas[i])), i * n);
   }
   return tf.tidy(() => {
     const diff = tf.sub(full.reshape([k, n]), tf.tensor2d(target, [k, n]));

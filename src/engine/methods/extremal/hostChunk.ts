@@ -11,6 +11,7 @@ import { EXTREMAL_FIXED } from './extremalSettings';
 import { HostPyramid } from './hostPyramid';
 import type { MaskWorkspace } from './maskGenerator';
 import { extremalReward } from './rewards';
+import { TorchTies } from './torchTies';
 
 export class HostChunk implements ChunkOptimizer {
   private readonly params: Float32Array;
@@ -25,6 +26,8 @@ export class HostChunk implements ChunkOptimizer {
   private readonly dFull: Float64Array;
   private readonly grad: Float32Array;
   private captured: Float32Array | null = null;
+  /** Places the area term's ties as torch.sort does. */
+  private readonly ties: TorchTies;
 
   constructor(readonly indices: number[], readonly areas: number[], private readonly ctx: ChunkContext, pyramid: HostPyramid) {
     const g = ctx.generator.geometry;
@@ -41,6 +44,7 @@ export class HostChunk implements ChunkOptimizer {
     this.batch = new Float32Array(images * pixels * pyramid.channels);
     this.dCropped = new Float64Array(k * pixels);
     this.dFull = new Float64Array(k * fullPixels);
+    this.ties = new TorchTies(g);
   }
 
   step(areaWeight: number, flipped: boolean, capture: boolean, trace: boolean): ChunkStep {
@@ -90,8 +94,11 @@ export class HostChunk implements ChunkOptimizer {
     // Area term on the full masks (§1.5), plus the reward's gradient placed at the crop.
     const dFull = this.dFull.fill(0);
     const regul = new Float32Array(k);
+    const cells = g.shapeIn[0] * g.shapeIn[1];
     for (let a = 0; a < k; a++) {
-      regul[a] = areaTermHost(full.subarray(a * n, (a + 1) * n), this.zeros[a], areaWeight, dFull.subarray(a * n, (a + 1) * n));
+      const mask = full.subarray(a * n, (a + 1) * n);
+      const target = this.ties.reference(mask, this.zeros[a], this.ws.params, a * cells, this.ws.pooled.subarray(a * n, (a + 1) * n));
+      regul[a] = areaTermHost(mask, this.zeros[a], areaWeight, dFull.subarray(a * n, (a + 1) * n), target);
       for (let y = 0; y < h; y++) {
         const dst = a * n + (y + off) * outW + off;
         const src = (a * h + y) * w;

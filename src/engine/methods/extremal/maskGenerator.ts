@@ -2,6 +2,7 @@
 // parameters on a coarse grid → a smooth maximum of flat-topped bumps → full mask (with margin) and cropped mask.
 import * as tf from '@tensorflow/tfjs-core';
 import { EngineError } from '../../errors';
+import { torchExpf } from './torchFloat32';
 
 /** Smooth-max temperature inverse, fixed in TorchRay (the paper's T = 1/20). */
 export const COLDNESS = 20;
@@ -45,24 +46,27 @@ export function maskGeometry(height: number, width: number, step: number, sigma:
  * Source cell of each upsampled row/column, as PyTorch's nearest interpolation computes it in float32:
  * `⌊u · float32(mid/up)⌋` (for step 7 this equals ⌊u/7⌋ for every u, METHODS §1.4).
  */
-function nearestSource(mid: number, up: number, out: number): Int32Array {
+export function nearestSource(mid: number, up: number, out: number): Int32Array {
   const scale = Math.fround(Math.fround(mid) / Math.fround(up));
   const src = new Int32Array(out);
   for (let u = 0; u < out; u++) src[u] = Math.min(Math.floor(Math.fround(u * scale)), mid - 1);
   return src;
 }
 
-/** Bump profile g(z) = exp(−2·max(0, z − 0.5)²), z = distance/σ (§1.4), in float32 steps like the reference. */
+/**
+ * Bump profile g(z) = exp(−2·max(0, z − 0.5)²), z = distance/σ (§1.4), in float32 steps like the reference, with
+ * its exp (bit-identical to TorchRay's weights).
+ */
 function bump(z: number): number {
   const d = Math.max(0, Math.fround(z - 0.5));
-  return Math.fround(Math.exp(Math.fround(-2 * Math.fround(d * d))));
+  return torchExpf(Math.fround(-2 * Math.fround(d * d)));
 }
 
 /**
  * The bump of tap (ky, kx) at full-mask pixel (y, x), whose source grid cell is (srcY, srcX): centred on parameter
  * cell (srcY + ky − padding, srcX + kx − padding), in the reference's float32 steps (a float32 value).
  */
-function tapWeight(g: MaskGeometry, srcY: number, y: number, srcX: number, x: number, ky: number, kx: number): number {
+export function tapWeight(g: MaskGeometry, srcY: number, y: number, srcX: number, x: number, ky: number, kx: number): number {
   const margin = Math.fround(g.margin);
   const cy = Math.fround(margin + g.step * (srcY + ky - g.padding));
   const cx = Math.fround(margin + g.step * (srcX + kx - g.padding));

@@ -6,15 +6,18 @@ import type { ChunkContext, ChunkOptimizer, ChunkStep } from './chunkOptimizer';
 import { DampenedSgd } from './dampenedSgd';
 import { EXTREMAL_FIXED } from './extremalSettings';
 import { extremalReward, variantBatch } from './rewards';
+import { TorchTies } from './torchTies';
 
 export class TensorChunk implements ChunkOptimizer {
   private params: tf.Tensor4D;
   private readonly sgd = new DampenedSgd(EXTREMAL_FIXED);
   private captured: Float32Array | null = null;
+  private readonly ties: TorchTies;
 
   constructor(readonly indices: number[], readonly areas: number[], private readonly ctx: ChunkContext) {
     const [ph, pw] = ctx.generator.geometry.shapeIn;
     this.params = tf.ones([indices.length, ph, pw, 1]) as tf.Tensor4D;
+    this.ties = new TorchTies(ctx.generator.geometry);
   }
 
   step(areaWeight: number, flipped: boolean, capture: boolean, trace: boolean): ChunkStep {
@@ -29,7 +32,9 @@ export class TensorChunk implements ChunkOptimizer {
       const y = model.logits(flipped ? tf.reverse(batch, 2) : batch);
       if (trace) logits = Float32Array.from(y.dataSync());
       const r = extremalReward(y, target, s.variant, s.reward);
-      const a = areaTerm(full, this.areas, areaWeight);
+      const params = p.dataSync();
+      const cells = p.shape[1]! * p.shape[2]!;
+      const a = areaTerm(full, this.areas, areaWeight, (k, mask, zeros) => this.ties.reference(mask, zeros, params, k * cells));
       reward = Float32Array.from(r.dataSync());
       regul = Float32Array.from(a.dataSync());
       return tf.neg(tf.sum(tf.add(r, a)));
