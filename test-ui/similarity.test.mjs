@@ -3,8 +3,9 @@
 // layers → the Similarity panel; hover a cell: every overlay appears, the hovered cell's similarity to itself is 1
 // and it is painted yellow; leaving clears; click pins and arrow keys move the probe; the panel's own hover timings;
 // screenshot to test-results/screenshots/similarity-hover-dark.png. Then, on the same panel: "Add images…" through
-// VS Code's file dialog, a drop of an explorer file URI on the panel, removing an image, the light theme, "Export
-// PNG…" through the save dialog, and the panel restored (images, layers, pinned probe) after a window reload.
+// VS Code's file dialog, a real drag of a photo from the explorer onto the panel (Shift held), removing an image, the
+// light theme, "Export PNG…" through the save dialog, and the panel restored (images, layers, pinned probe) after a
+// window reload.
 // Conventions and helpers: workbench.mjs.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -186,6 +187,33 @@ async function hoverCell(frame, image, row, col) {
   return stage;
 }
 
+/**
+ * Drags the (first) explorer row `name` onto the panel's webview with Shift held, as a user does: mouse down on the
+ * row, a few moves to start the drag, Shift, moves onto the panel, `during()` (still dragging over it), release.
+ * Returns what `during` returned.
+ */
+async function dragFromExplorer(page, frame, name, during) {
+  const source = explorerRow(page, name);
+  await source.waitFor({ timeout: 60_000 });
+  await source.scrollIntoViewIfNeeded();
+  const from = await source.boundingBox();
+  const to = await (await frame.parentFrame().frameElement()).boundingBox();
+  const [x0, y0] = [from.x + Math.min(40, from.width / 2), from.y + from.height / 2];
+  await page.mouse.move(x0, y0);
+  await page.mouse.down();
+  await page.mouse.move(x0 + 12, y0 + 4, { steps: 3 });
+  await page.keyboard.down('Shift');
+  try {
+    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 10 });
+    await page.mouse.move(to.x + to.width / 2 + 6, to.y + to.height / 2 + 6, { steps: 3 });
+    const seen = during ? await during() : undefined;
+    await page.mouse.up();
+    return seen;
+  } finally {
+    await page.keyboard.up('Shift');
+  }
+}
+
 test('add images (dialog and drop), remove one, light theme, export PNG, restore after reload', { timeout: 600_000 }, async () => {
   const { page } = wb;
   let frame = await similarityFrame(page);
@@ -198,27 +226,25 @@ test('add images (dialog and drop), remove one, light theme, export PNG, restore
   await waitForNames(frame, [...PHOTOS, 'cat.jpg'], 'after "Add images…"');
   log(`added cat.jpg through the dialog at ${secs()}`);
 
-  // A drop from the explorer: what the workbench hands the webview (its URI list, vscode-remote URIs in a browser
-  // workbench), dispatched in the panel's document; the panel asks the extension to read and append the file.
+  // A real drag from the explorer: press on coffee.jpg's row, move onto the panel holding Shift (without it the
+  // workbench turns the webview's pointer events off during a drag, WebviewWindowDragMonitor, and the editor group
+  // takes the drop), release. Playwright's Chromium intercepts the native drag and replays it (dragenter/over/drop,
+  // with the explorer's own data: application/vnd.code.uri-list …) where the pointer is, into the webview's iframes.
   fs.copyFileSync(path.join(SHARED_IMAGES, 'coffee.jpg'), path.join(wb.folder, 'images', 'coffee.jpg'));
-  const remote = `vscode-remote://${new URL(page.url()).host}${path.join(wb.folder, 'images', 'coffee.jpg')}`;
-  const dragging = await frame.locator('body').evaluate((body, uri) => {
-    const dt = new DataTransfer();
-    dt.setData('application/vnd.code.uri-list', uri);
-    document.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
-    const highlighted = body.classList.contains('dragging');
-    document.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-    return highlighted;
-  }, remote);
-  assert.ok(dragging, 'the panel highlights a drag carrying files');
-  await waitForNames(frame, [...PHOTOS, 'cat.jpg', 'coffee.jpg'], 'after the drop');
-  // A dropped non-image is refused with a message, nothing added.
-  await frame.locator('body').evaluate((_, uri) => {
-    const dt = new DataTransfer();
-    dt.setData('text/uri-list', uri);
-    document.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-  }, `file://${path.join(wb.folder, 'images', 'README.md')}`);
+  const tabs = await page.locator('.tabs-container .tab').count();
+  const highlighted = await dragFromExplorer(page, frame, 'coffee.jpg', async () => {
+    await page.screenshot({ path: path.join(screenshotsDir, 'similarity-dragging-dark.png') });
+    return frame.locator('body').evaluate((b) => b.classList.contains('dragging'));
+  });
+  assert.ok(highlighted, 'the panel highlights a drag carrying files (drop target outlined)');
+  await waitForNames(frame, [...PHOTOS, 'cat.jpg', 'coffee.jpg'], 'after dragging coffee.jpg from the explorer');
+  assert.equal(await page.locator('.tabs-container .tab').count(), tabs, 'the drop went to the panel, not to the editor group (no new tab)');
+  await frame.locator('[data-testid="tile"][data-name="coffee.jpg"]').first().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshotsDir, 'similarity-dropped-dark.png') }); // the workbench around it
+  // A dragged non-image (a README.md row of the explorer) is refused with a message, nothing added.
+  await dragFromExplorer(page, frame, 'README.md', null);
   await frame.locator('[data-testid="status"]', { hasText: 'None of the dropped files is an image' }).waitFor({ timeout: 30_000 });
+  assert.equal((await names(frame, 0)).length, 5, 'nothing added by the refused drop');
   log(`dropped coffee.jpg at ${secs()}`);
 
   // Remove robin.jpg (its × button): gone from both layers; the others keep their order.

@@ -2,8 +2,8 @@
 // sends each image's normalised cell vectors once; every hover is computed here (one matrix–vector product per image
 // and layer, similarity/similarityModel.ts) and painted into small rows×cols canvases enlarged with nearest-neighbour
 // sampling: no round trip to the extension host. Each hover is timed from the pointer event's timestamp: to the
-// canvases updated ('similarity-hover') and to the frame showing them painted ('similarity-painted'); the benchmark
-// and the UI test read these performance entries.
+// canvases updated ('similarity-hover') and to the frame showing them painted ('similarity-painted', with the handler's
+// start and the frame's start as detail); the benchmark and the UI test read these performance entries.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
@@ -152,13 +152,14 @@ function wire(t: Tile) {
   // pointermove, not pointerrawupdate: Chromium delivers the latter sooner (pointermove waits for the next animation
   // frame) but with wrong coordinates inside the webview's nested cross-origin iframes (measured in the workbench).
   t.stage.addEventListener('pointermove', (e) => {
+    cancelClear();
     if (view.pinned) return;
     const c = cellAt(t, e, boxOf(t));
     if (current && current.layer === t.layer && current.image === t.image && current.row === c.row && current.col === c.col) return;
     show({ layer: t.layer, image: t.image, ...c }, e.timeStamp);
   });
   t.stage.addEventListener('pointerenter', () => { t.box = null; });
-  t.stage.addEventListener('pointerleave', () => { if (!view.pinned) clear(); });
+  t.stage.addEventListener('pointerleave', () => { if (!view.pinned) clearSoon(); });
   t.stage.addEventListener('click', (e) => {
     const c = cellAt(t, e, t.stage.getBoundingClientRect());
     const p = view.pinned;
@@ -195,11 +196,16 @@ function unpin() {
 
 const fmt = (v: number) => (Math.abs(v) >= 0.9995 ? v.toFixed(3) : v.toFixed(3).replace(/^(-?)0\./, '$1.'));
 
+/** What the 'similarity-painted' entry carries besides pointer event → painted: the handler's start (dispatch →
+ *  painted) and the start of the frame that rendered it (a frame that began before the handler ran = no frame skipped). */
+interface PaintedDetail { handlerStart: number; frame: number }
 const afterPaint = new MessageChannel();
-afterPaint.port2.onmessage = (e: MessageEvent<number>) => performance.measure('similarity-painted', { start: e.data, end: performance.now() });
+afterPaint.port2.onmessage = (e: MessageEvent<PaintedDetail & { since: number }>) =>
+  performance.measure('similarity-painted', { start: e.data.since, end: performance.now(), detail: { handlerStart: e.data.handlerStart, frame: e.data.frame } });
 
 /** Computes and paints the overlays of every image at every layer for probe `p`; times it from `since`. */
 function show(p: ProbeCell, since?: number) {
+  cancelClear();
   if (!model.isInside(p)) { clear(); return; }
   const t0 = performance.now();
   current = p;
@@ -214,7 +220,7 @@ function show(p: ProbeCell, since?: number) {
     // Pointer event → the frame with the new overlays painted: a rAF callback runs in the frame that renders these
     // canvases (or the next, when the browser is late), and a message posted from it arrives once that frame's style,
     // layout and paint are done.
-    requestAnimationFrame(() => afterPaint.port1.postMessage(since));
+    requestAnimationFrame((frame) => afterPaint.port1.postMessage({ since, handlerStart: t0, frame }));
   }
 }
 
@@ -246,7 +252,15 @@ function paint(h: HoverMaps) {
     `${model.layers.length > 1 ? ' · other layers at the corresponding cell' : ''}`;
 }
 
+// Leaving a tile clears at the next frame, not at once: when the pointer goes straight onto another tile, its
+// pointermove (same frame) cancels the clear, so the overlays are not hidden and shown again, and the new tile's box is
+// read from a clean layout instead of forcing one right after the clear's text changes (measured: bench, lockstep).
+let pendingClear = 0;
+function clearSoon() { pendingClear ||= requestAnimationFrame(() => { pendingClear = 0; clear(); }); }
+function cancelClear() { if (pendingClear) { cancelAnimationFrame(pendingClear); pendingClear = 0; } }
+
 function clear() {
+  cancelClear();
   current = null;
   for (const per of tiles) for (const t of per) { t.overlay.hidden = true; t.root.classList.remove('probe'); t.value.textContent = ''; }
   delete status.dataset.selfSimilarity;
