@@ -22,15 +22,21 @@ const FULL_BY_DEFAULT = ['r2_cat_delete'];
 const FULL = process.env.CNNLENS_FULL_RUNS === '1';
 const HIST_ITERATIONS = 50;
 /**
- * The issue asks for 2 % over 50 iterations. Measured: the area terms stay within 0.4 % and the rewards within 2 %
- * for the first EARLY iterations, but the rewards of r1 (area 0.05), r5a and r5b drift to 5–12 % by iteration 50:
- * the first step already differs by ~3e-4 in the parameters because torch.sort breaks the ties of the periodic
- * all-ones initial mask in an order that depends on TorchRay's float32 rounding (see extremalTrace.test.ts), and
- * the trajectories then diverge (max over classes in the contrastive reward, ReLU kinks). So: 2 % where it holds,
- * and the measured envelope (15 %) for the later rewards — a broken reward or area term is off by far more.
+ * The issue asks for 2 % over 50 iterations, relative to the largest |value| of each series (rewards cross zero).
+ * With torch.sort's tie order reproduced (torchTies.ts) every series matches to < 0.1 % for the first LOCKSTEP
+ * iterations, and 7 of the 10 series stay within 2 % over 50. The others (r3 dual, r5a/r5b contrastive: a max over
+ * classes and a difference of two logits) reach 2–9 %: the network's float32 rounding differs from TorchRay's
+ * (oneDNN vs XNNPACK, logits ~3e-5 apart), ReLU6 kinks turn that into gradient differences, and the contrastive
+ * reward's class switches amplify them. Our own run on an input moved by one float32 step drifts from our clean run
+ * by as much (measured: r5b 2.7–5.3 %, r3 0.9–2.3 %). TorchRay is, to the port, one more such float32 rerun; two
+ * reruns can each sit that far from the clean run on opposite sides, hence the factor 2. So past LOCKSTEP a series
+ * passes within 2 %, or within NOISE_FACTOR × the largest drift of our runs on NOISE_SEEDS one-step-noisy inputs
+ * from our clean run. A broken reward or area term fails the lockstep bound at once.
  */
-const HIST_TOL = { areaTerm: 0.02, earlyReward: 0.02, reward: 0.15 };
-const EARLY = 10;
+const HIST_TOL = { lockstep: 2e-3, all: 0.02 };
+const LOCKSTEP = 20;
+const NOISE_SEEDS = [1, 2, 3];
+const NOISE_FACTOR = 2;
 let model: EngineModel;
 before(async () => {
   await initBackend('auto');
@@ -44,26 +50,32 @@ for (const run of RUNS) {
     const ref = readRef(path.join(RUNS_DIR, run), 'hist.f32').data; // [K, 2, 800]
     const K = settings.arguments.areas.length;
     const T = settings.arguments.max_iter;
+    const noisy: Float32Array[] = [];
     for (let k = 0; k < K; k++) {
       for (const [term, name] of [[0, 'reward'], [1, 'area term']] as const) {
         const refAt = (i: number) => ref[(k * 2 + term) * T + i];
-        const oursAt = (i: number) => result.hist[(k * 2 + term) * HIST_ITERATIONS + i];
         let scale = 0;
         for (let i = 0; i < HIST_ITERATIONS; i++) scale = Math.max(scale, Math.abs(refAt(i)));
-        const worst = (n: number) => {
+        const at = (hist: Float32Array) => (i: number) => hist[(k * 2 + term) * HIST_ITERATIONS + i];
+        /** max |a − b| / scale over the first n iterations. */
+        const deviation = (a: (i: number) => number, n: number, b = refAt) => {
           let w = 0;
-          for (let i = 0; i < n; i++) w = Math.max(w, Math.abs(oursAt(i) - refAt(i)));
+          for (let i = 0; i < n; i++) w = Math.max(w, Math.abs(a(i) - b(i)));
           return w / scale;
         };
-        const early = worst(EARLY);
-        const all = worst(HIST_ITERATIONS);
-        t.diagnostic(`area ${settings.arguments.areas[k]} ${name}: max |Δ| / max |ref| = ${(100 * early).toFixed(3)} % over ${EARLY}, ` +
-          `${(100 * all).toFixed(3)} % over ${HIST_ITERATIONS} iterations (scale ${scale.toFixed(3)})`);
-        if (term === 1) assert.ok(all <= HIST_TOL.areaTerm, `area ${settings.arguments.areas[k]} area term: ${all}`);
-        else {
-          assert.ok(early <= HIST_TOL.earlyReward, `area ${settings.arguments.areas[k]} reward, first ${EARLY}: ${early}`);
-          assert.ok(all <= HIST_TOL.reward, `area ${settings.arguments.areas[k]} reward: ${all}`);
+        const lockstep = deviation(at(result.hist), LOCKSTEP);
+        const all = deviation(at(result.hist), HIST_ITERATIONS);
+        const pct = (v: number) => `${(100 * v).toFixed(3)} %`;
+        let line = `area ${settings.arguments.areas[k]} ${name}: max |Δ| / max |ref| = ${pct(lockstep)} over ${LOCKSTEP}, ` +
+          `${pct(all)} over ${HIST_ITERATIONS} iterations (scale ${scale.toFixed(3)})`;
+        assert.ok(lockstep <= HIST_TOL.lockstep, `${line}: lockstep`);
+        if (all > HIST_TOL.all) {
+          if (noisy.length === 0) for (const seed of NOISE_SEEDS) noisy.push((await runEp(model, run, HIST_ITERATIONS, seed)).result.hist);
+          const drift = Math.max(...noisy.map((h) => deviation(at(h), HIST_ITERATIONS, at(result.hist))));
+          line += `; our runs on one-step-noisy inputs drift up to ${pct(drift)} from it`;
+          assert.ok(all <= NOISE_FACTOR * drift, `${line}: farther from TorchRay than float noise takes us`);
         }
+        t.diagnostic(line);
       }
     }
   });

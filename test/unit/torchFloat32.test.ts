@@ -3,7 +3,7 @@
 // torch.exp on a float32 tensor, and torch.sort(...)[1] on the arrays given.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { torchSortOrder } from '../../src/engine/methods/extremal/introsort';
+import { torchSortOrder, torchSortSides } from '../../src/engine/methods/extremal/introsort';
 import { torchExpf } from '../../src/engine/methods/extremal/torchFloat32';
 
 test('torchExpf gives PyTorch\'s exp where it is not the correctly rounded value', () => {
@@ -62,5 +62,10 @@ test('torchSortOrder sorts and permutes on inputs of every shape', () => {
       if (j > 0) assert.ok(v[order[j - 1]] <= v[order[j]], `not sorted at ${j}`);
     }
     assert.ok(seen.every((c) => c === 1), 'not a permutation');
+    // Following only the part that holds the boundary gives the full sort's sides, at every boundary tried.
+    for (const zeros of [1, Math.floor(v.length / 3), Math.floor(v.length / 2), v.length - 1]) {
+      const sides = torchSortSides(v.length, (a, b) => v[a] < v[b], zeros);
+      for (let j = 0; j < v.length; j++) assert.equal(sides[order[j]], j >= zeros ? 1 : 0, `boundary ${zeros}, position ${j}`);
+    }
   }
 });

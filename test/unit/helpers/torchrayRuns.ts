@@ -26,14 +26,19 @@ export interface RunResults {
   scores_on_final_masks: { preserved: { target_logit: number[] }; deleted: { target_logit: number[] } };
 }
 
-/** Runs `run`'s settings for maxIter iterations on its exact input tensor (what `--input-raw` feeds). */
-export async function runEp(model: EngineModel, run: string, maxIter: number): Promise<{ result: ExtremalResult; settings: RunSettings; results: RunResults }> {
+/**
+ * Runs `run`'s settings for maxIter iterations on its exact input tensor (what `--input-raw` feeds), or, with
+ * `noiseSeed`, on that tensor with every value moved by one float32 step up or down (seeded): float noise of the
+ * size by which any two float32 implementations differ.
+ */
+export async function runEp(model: EngineModel, run: string, maxIter: number, noiseSeed?: number): Promise<{ result: ExtremalResult; settings: RunSettings; results: RunResults }> {
   const dir = path.join(RUNS_DIR, run);
   const settings = readJson<RunSettings>(dir, 'settings.json');
   const results = readJson<RunResults>(dir, 'results.json');
   const a = settings.arguments;
   const raw = readRef(dir, 'input.f32');
   const { data, shape } = nchwToNhwc(raw.data, raw.shape);
+  if (noiseSeed !== undefined) oneStepNoise(data, noiseSeed);
   const input = tf.tensor4d(data, shape as [number, number, number, number]);
   try {
     const s = extremalPerturbation.resolveSettings({
@@ -45,6 +50,16 @@ export async function runEp(model: EngineModel, run: string, maxIter: number): P
     return { result, settings, results };
   } finally {
     input.dispose();
+  }
+}
+
+/** Moves every value by one float32 step (ulp), up or down at random (LCG seeded by `seed`). */
+function oneStepNoise(data: Float32Array, seed: number): void {
+  let s = (seed * 7919 + 1) >>> 0;
+  for (let i = 0; i < data.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    const ulp = 2 ** (Math.floor(Math.log2(Math.abs(data[i]) || 2 ** -126)) - 23);
+    data[i] = Math.fround(data[i] + (s & 0x10000 ? ulp : -ulp));
   }
 }
 

@@ -2,31 +2,29 @@
 // torch.sort's backward sends (sorted_j − r_j) to the pixel that landed at position j. Where several pixels share
 // the value at position ⌊n(1−a)⌋ (plateaus and periodic patterns: the initial all-ones mask, parameters clamped
 // at 1), which of them meet a 0 and which a 1 is decided by libstdc++'s introsort on TorchRay's float32 values.
-// Reproducing it takes (1) those values bit for bit where the last bit matters, i.e. for every pixel whose value is
-// within a few float32 steps of another's (torchMaskValues.ts), and (2) the same sort (introsort.ts).
-import { kthSmallest, orderKey, rankedReference } from './areaTerm';
-import { torchSortOrder } from './introsort';
+// Reproducing it takes (1) those values bit for bit near the boundary (torchMaskValues.ts) and (2) the same sort
+// (introsort.ts).
+import { kthSmallest, rankedReference } from './areaTerm';
+import { torchSortSides } from './introsort';
 import type { MaskGeometry } from './maskGenerator';
 import { TorchMaskValues } from './torchMaskValues';
 
 /**
- * How far the fast generator (float64 sums) may be from TorchRay's float32 value, relative: its 81-term float32
- * sums round ~10 times, each by at most 2⁻²⁴ relative, so 8e-6 (≈ 130 float32 steps) leaves a wide margin.
+ * How far the fast generator (float64 sums) may be from TorchRay's float32 value: measured up to 2.7e-6 on the
+ * reference's parameters and on random ones (TorchRay's own float32 softmax and sums are the less exact side).
  */
 const NEAR = 8e-6;
-/** Packed sort keys hold 32 bits of value order and this many bits of pixel index in a float64's 53 bits. */
-const INDEX_BITS = 21;
 
 export interface TieStats {
-  /** Pixels recomputed exactly, and whether the sort had to be replayed (a tie straddled the 0/1 boundary). */
+  /** Pixels recomputed exactly, and how often the sort had to be replayed (a tie straddled the 0/1 boundary). */
   refined: number;
-  sorted: boolean;
+  sorted: number;
 }
 
 /** The area term's reference vectors with torch.sort's tie order, for the masks of one generator geometry. */
 export class TorchTies {
   private readonly values: TorchMaskValues;
-  readonly stats: TieStats = { refined: 0, sorted: false };
+  readonly stats: TieStats = { refined: 0, sorted: 0 };
 
   constructor(g: MaskGeometry) {
     this.values = new TorchMaskValues(g);
@@ -45,11 +43,33 @@ export class TorchTies {
 /**
  * r_a rearranged into the mask's own order as torch.sort would place it. `mask` is the clamped full mask from the
  * fast generator, `exact(p)` TorchRay's float32 value of pixel p, `pooled` the unclamped values if known.
+ *
+ * Only the boundary matters: every pixel sorted below position `zeros` meets a 0, every other a 1, whatever the
+ * order within each side. So when no other value is within NEAR of the value at the boundary, the fast values
+ * decide. Otherwise the pixels within NEAR of it get TorchRay's exact values, and if exact ties then straddle the
+ * boundary, introsort decides which side each lands on.
  */
 export function torchRankedReference(mask: Float32Array, zeros: number, exact: (pixel: number) => number, pooled?: ArrayLike<number>, stats?: TieStats): Float32Array {
   const n = mask.length;
-  if (n >= 2 ** INDEX_BITS || zeros <= 0 || zeros >= n) return rankedReference(mask, zeros);
-  const values = refineNearTies(mask, exact, pooled, stats);
+  if (zeros <= 0 || zeros >= n) return rankedReference(mask, zeros);
+  const fastThreshold = kthSmallest(mask, zeros);
+  const near: number[] = [];
+  for (let i = 0; i < n; i++) if (Math.abs(mask[i] - fastThreshold) <= NEAR) near.push(i);
+  if (near.length === 1) return rankedReference(mask, zeros);
+  // TorchRay's exact value of a pixel, computed once: when it may differ from the fast one in the last bits.
+  const exactOf = new Float32Array(n).fill(NaN);
+  const exactAt = (i: number): number => {
+    let v = exactOf[i];
+    if (Number.isNaN(v)) {
+      // Clamped on both sides: TorchRay's value is exactly 0 (all taps zero) or exactly 1 (well above 1 before the clamp).
+      v = pooled && (pooled[i] === 0 || pooled[i] >= 1 + NEAR) ? mask[i] : exact(i);
+      exactOf[i] = v;
+      if (stats) stats.refined++;
+    }
+    return v;
+  };
+  const values = Float32Array.from(mask);
+  for (const i of near) values[i] = exactAt(i);
   const threshold = kthSmallest(values, zeros);
   let below = 0;
   let equal = 0;
@@ -59,43 +79,14 @@ export function torchRankedReference(mask: Float32Array, zeros: number, exact: (
   }
   // Unambiguous unless tied values sit on both sides of position `zeros`.
   if (below === zeros || equal === 1) return rankedReference(values, zeros);
-  if (stats) stats.sorted = true;
-  const order = torchSortOrder(values);
-  const target = new Float32Array(n);
-  for (let j = zeros; j < n; j++) target[order[j]] = 1;
-  return target;
-}
-
-/** The mask with TorchRay's exact value at every pixel whose fast value is within NEAR of another pixel's. */
-function refineNearTies(mask: Float32Array, exact: (pixel: number) => number, pooled?: ArrayLike<number>, stats?: TieStats): Float32Array {
-  const n = mask.length;
-  const bits = new Uint32Array(mask.buffer, mask.byteOffset, n);
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = orderKey(bits[i], mask[i]) * 2 ** INDEX_BITS + i;
-  keys.sort();
-  const out = Float32Array.from(mask);
-  const done = new Uint8Array(n);
-  let refined = 0;
-  const refine = (i: number) => {
-    if (done[i]) return;
-    done[i] = 1;
-    // Clamped on both sides: TorchRay's value is exactly 0 (all taps zero) or exactly 1 (well above 1 before the clamp).
-    if (pooled && (pooled[i] === 0 || pooled[i] >= 1 + NEAR)) return;
-    out[i] = exact(i);
-    refined++;
+  if (stats) stats.sorted++;
+  // Replay introsort. Every comparison it makes must come out as on TorchRay's values, including those between
+  // pivots and near-equal values far from the boundary (they move the tied pixels around): compare exactly when close.
+  const less = (a: number, b: number): boolean => {
+    const va = mask[a];
+    const vb = mask[b];
+    if (Math.abs(va - vb) > NEAR) return va < vb;
+    return exactAt(a) < exactAt(b);
   };
-  const indexOf = (key: number) => key % 2 ** INDEX_BITS;
-  let prev = indexOf(keys[0]);
-  for (let j = 1; j < n; j++) {
-    const cur = indexOf(keys[j]);
-    const a = mask[prev];
-    const b = mask[cur];
-    if (b - a <= NEAR * Math.abs(b)) {
-      refine(prev);
-      refine(cur);
-    }
-    prev = cur;
-  }
-  if (stats) stats.refined += refined;
-  return out;
+  return Float32Array.from(torchSortSides(n, less, zeros));
 }
