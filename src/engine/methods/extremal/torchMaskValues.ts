@@ -2,9 +2,8 @@
 // z_t = w_t·p_t, softmax over the R² taps of 20·z (max subtracted, PyTorch's exp, sum in tap order, divide),
 // then Σ_t z_t·softmax_t in PyTorch's cascade order, clamped to [0, 1]. The fast generator (maskGenerator.ts) sums in
 // float64 and so differs from this in the last bits; the area term uses this where the last bit decides torch.sort's
-// order of near-equal values (areaTerm.ts).
-import { type MaskGeometry, nearestSource, tapWeight } from './maskGenerator';
-import { COLDNESS } from './maskGenerator';
+// order of near-equal values (torchTies.ts).
+import { COLDNESS, type MaskGeometry, nearestSource, tapWeight } from './maskGenerator';
 import { torchColumnSum, torchExpf } from './torchFloat32';
 
 const f = Math.fround;
@@ -42,14 +41,17 @@ export class TorchMaskValues {
     this.z = new Float32Array(this.taps);
     this.e = new Float32Array(this.taps);
     this.prod = new Float32Array(this.taps);
+    this.window = new Float32Array(this.taps);
+    this.windowBits = new Uint32Array(this.window.buffer);
     const n = outH * outW;
     this.tailStart = n - (n % SUM_BLOCK);
   }
 
   /** Values already computed for a (weight class, parameter window) signature; valid for one set of parameters. */
   private readonly memo = new Map<number, number>();
-  private readonly bits = new Uint32Array(1);
-  private readonly bitsF = new Float32Array(this.bits.buffer);
+  /** The parameters one pixel sees, and their bits (for the memo's key). */
+  private readonly window: Float32Array;
+  private readonly windowBits: Uint32Array;
 
   /** Forgets remembered values: call when the parameters change. */
   reset(): void {
@@ -61,28 +63,20 @@ export class TorchMaskValues {
    * bits get the same value (a plateau of parameters clamped at 1 repeats one value per class thousands of times).
    */
   cachedValue(params: ArrayLike<number>, base: number, pixel: number): number {
-    const g = this.g;
-    const outW = g.shapeOut[1];
-    const [inH, inW] = g.shapeIn;
-    const y = Math.floor(pixel / outW);
-    const x = pixel - y * outW;
+    this.gather(params, base, pixel);
     // Two 32-bit FNV-1a-style hashes of the class and the window's bits, as one 53-bit key.
-    let h1 = 0x811c9dc5 ^ this.classIndex(y, x);
-    let h2 = 0x01000193 + this.classIndex(y, x) * 0x9e3779b1;
-    for (let ky = 0; ky < g.window; ky++) {
-      const cy = this.rowSrc[y] + ky - g.padding;
-      for (let kx = 0; kx < g.window; kx++) {
-        const cx = this.colSrc[x] + kx - g.padding;
-        this.bitsF[0] = cy >= 0 && cy < inH && cx >= 0 && cx < inW ? params[base + cy * inW + cx] : 0;
-        const b = this.bits[0];
-        h1 = Math.imul(h1 ^ b, 0x01000193);
-        h2 = Math.imul(h2 ^ (b >>> 7) ^ (b << 11), 0x85ebca6b) ^ (h2 >>> 13);
-      }
+    const cls = this.classIndex(pixel);
+    let h1 = 0x811c9dc5 ^ cls;
+    let h2 = 0x01000193 + cls * 0x9e3779b1;
+    for (let t = 0; t < this.taps; t++) {
+      const b = this.windowBits[t];
+      h1 = Math.imul(h1 ^ b, 0x01000193);
+      h2 = Math.imul(h2 ^ (b >>> 7) ^ (b << 11), 0x85ebca6b) ^ (h2 >>> 13);
     }
     const key = (h1 >>> 0) * 2097152 + ((h2 >>> 0) & 0x1fffff);
     let v = this.memo.get(key);
     if (v === undefined) {
-      v = this.value(params, base, pixel);
+      v = this.pooled(pixel);
       this.memo.set(key, v);
     }
     return v;
@@ -90,23 +84,36 @@ export class TorchMaskValues {
 
   /** The clamped full-mask value at pixel index `pixel` (row-major in H'×W') for parameters `params[base …]`. */
   value(params: ArrayLike<number>, base: number, pixel: number): number {
+    this.gather(params, base, pixel);
+    return this.pooled(pixel);
+  }
+
+  /** The R×R parameters pixel `pixel` sees, 0 outside the grid, into `window` in tap order. */
+  private gather(params: ArrayLike<number>, base: number, pixel: number): void {
     const g = this.g;
-    const outW = g.shapeOut[1];
     const [inH, inW] = g.shapeIn;
-    const y = Math.floor(pixel / outW);
-    const x = pixel - y * outW;
-    const w = this.weightsAt(y, x);
-    const { z, e, prod, taps } = this;
-    let max = -Infinity;
+    const y = Math.floor(pixel / g.shapeOut[1]);
+    const x = pixel - y * g.shapeOut[1];
     for (let ky = 0, t = 0; ky < g.window; ky++) {
       const cy = this.rowSrc[y] + ky - g.padding;
       for (let kx = 0; kx < g.window; kx++, t++) {
         const cx = this.colSrc[x] + kx - g.padding;
-        const p = cy >= 0 && cy < inH && cx >= 0 && cx < inW ? params[base + cy * inW + cx] : 0;
-        z[t] = f(w[t] * p);
-        const s = f(COLDNESS * z[t]);
-        if (s > max) max = s;
+        this.window[t] = cy >= 0 && cy < inH && cx >= 0 && cx < inW ? params[base + cy * inW + cx] : 0;
       }
+    }
+  }
+
+  /** Smooth-max pooling of the gathered window, clamped. */
+  private pooled(pixel: number): number {
+    const outW = this.g.shapeOut[1];
+    const y = Math.floor(pixel / outW);
+    const w = this.weightsAt(y, pixel - y * outW);
+    const { z, e, prod, taps, window } = this;
+    let max = -Infinity;
+    for (let t = 0; t < taps; t++) {
+      z[t] = f(w[t] * window[t]);
+      const s = f(COLDNESS * z[t]);
+      if (s > max) max = s;
     }
     let sum = 0;
     for (let t = 0; t < taps; t++) {
@@ -119,8 +126,9 @@ export class TorchMaskValues {
   }
 
   /** Weight class of a pixel, plus whether its column sum takes the scalar path (which rounds differently). */
-  private classIndex(y: number, x: number): number {
-    const pixel = y * this.g.shapeOut[1] + x;
+  private classIndex(pixel: number): number {
+    const y = Math.floor(pixel / this.g.shapeOut[1]);
+    const x = pixel - y * this.g.shapeOut[1];
     return (this.rowClass[y] * this.colClasses + this.colClass[x]) * 2 + (pixel < this.tailStart ? 0 : 1);
   }
 
