@@ -121,6 +121,10 @@ test('right-click an image → model, class, method → the panel shows the live
     await page.keyboard.press('End');
     const afterStats = await canvasStats(frame.locator('canvas[data-testid="overlay"]').first());
     assert.notDeepEqual(afterStats, before, 'moving the area slider did not change the overlay');
+    // Beside the slider (and to a screen reader) the area itself, not the slider's index.
+    const shown = await frame.locator('input[data-testid="area"] + output').innerText();
+    assert.match(shown, /^\d+%$/, `the area slider shows "${shown}"`);
+    assert.equal(await frame.locator('input[data-testid="area"]').getAttribute('aria-valuetext'), shown);
   }
   await page.locator('iframe.webview.ready').screenshot({ path: path.join(screenshotsDir, 'explain-panel-dark.png') });
   await page.screenshot({ path: path.join(screenshotsDir, 'workbench-dark.png') });

@@ -46,12 +46,17 @@ function button(label: string, onClick: () => void, opts: { secondary?: boolean;
   return b;
 }
 
-function slider(label: string, min: number, max: number, step: number, value: number, onInput: (v: number) => void, testId: string): HTMLElement {
+/** A labelled range input; `format` turns its value into the text shown beside it and read by screen readers. */
+function slider(label: string, min: number, max: number, step: number, value: number, onInput: (v: number) => void, testId: string,
+  format: (v: number) => string = (v) => (step < 1 ? `${Math.round(v * 100)}%` : String(v))): HTMLElement {
   const id = `s${Math.random().toString(36).slice(2)}`;
   const out = el('output', { attrs: { for: id } });
   const input = el('input', { attrs: { type: 'range', id, min: String(min), max: String(max), step: String(step), 'data-testid': testId } }) as HTMLInputElement;
   input.value = String(value);
-  const show = () => { out.textContent = step < 1 ? `${Math.round(Number(input.value) * 100)}%` : input.value; };
+  const show = () => {
+    out.textContent = format(Number(input.value));
+    input.setAttribute('aria-valuetext', out.textContent);
+  };
   input.addEventListener('input', () => { show(); onInput(Number(input.value)); });
   show();
   return el('div', { cls: 'control' }, el('label', { attrs: { for: id } }, label), input, out);
@@ -245,7 +250,9 @@ export class ExplanationCard {
     if (this.maps.length > 1) {
       const hasAreas = this.maps.some((m) => m.area !== undefined);
       const label = hasAreas ? 'Area' : 'Map';
-      parts.push(el('div', { cls: 'controls' }, slider(label, 0, this.maps.length - 1, 1, this.view.mapIndex, (v) => this.setView({ mapIndex: v }), 'area')));
+      // The slider steps through the maps; beside it, the area it stands for (or the map's name).
+      const shown = (i: number) => (this.maps[i].area !== undefined ? `${Math.round(this.maps[i].area! * 100)}%` : this.maps[i].name);
+      parts.push(el('div', { cls: 'controls' }, slider(label, 0, this.maps.length - 1, 1, this.view.mapIndex, (v) => this.setView({ mapIndex: v }), 'area', shown)));
       this.areaLabel = el('div', { cls: 'sub', attrs: { 'data-testid': 'area-label' } });
       parts.push(this.areaLabel);
     }
