@@ -86,12 +86,13 @@ for (const run of RUNS) {
   const full = FULL || FULL_BY_DEFAULT.includes(run);
   test(`${run}: final masks after 800 iterations are within TorchRay's stability envelope`, { skip: !full && 'set CNNLENS_FULL_RUNS=1' }, async (t) => {
     const out = await runEp(model, run, 800);
-    out.settings.arguments.areas.forEach((_, k) => {
-      const v = judgeMask(run, k, out);
+    // Report every area before judging, so one failure does not hide the others' numbers.
+    const verdicts = out.settings.arguments.areas.map((_, k) => judgeMask(run, k, out));
+    for (const v of verdicts) {
       ious.push(v.iou);
       t.diagnostic(v.line);
-      assert.ok(v.ok, v.line);
-    });
+    }
+    for (const v of verdicts) assert.ok(v.ok, v.line);
   });
 }
 
