@@ -9,7 +9,9 @@
 //   out/bench/*.js           benchmarks
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import initWabt from 'wabt';
 
 const root = path.dirname(new URL(import.meta.url).pathname);
 const watch = process.argv.includes('--watch');
@@ -24,6 +26,25 @@ const list = (dir, suffix) =>
         .map((f) => path.join(dir, f))
     : [];
 
+// WebAssembly text sources (.wat, e.g. the extremal mask generator's SIMD kernel) are assembled by wabt and bundled
+// as bytes: `import bytes from './kernel.wat'` yields a Uint8Array.
+let wabt;
+const watPlugin = {
+  name: 'wat',
+  setup(build) {
+    build.onLoad({ filter: /\.wat$/ }, async (args) => {
+      wabt ??= initWabt();
+      const module = (await wabt).parseWat(path.basename(args.path), await readFile(args.path, 'utf8'), { simd: true });
+      try {
+        module.validate();
+        return { contents: module.toBinary({}).buffer, loader: 'binary' };
+      } finally {
+        module.destroy();
+      }
+    });
+  },
+};
+
 const node = {
   bundle: true,
   platform: 'node',
@@ -37,6 +58,7 @@ const node = {
   external: ['vscode', 'sharp', '@tensorflow/tfjs-node', 'mocha', 'playwright-core'],
   // The ONNX schema (src/engine/model/onnx/onnx.proto) is bundled as a string.
   loader: { '.proto': 'text' },
+  plugins: [watPlugin],
 };
 
 const builds = [

@@ -2,8 +2,9 @@
 // input tensor, 3 areas, 800 iterations (CNNLENS_BENCH_ITERATIONS overrides), on the engine's backend.
 // Reports total wall and CPU seconds, ms per iteration, and — measured in the same process on the same batch
 // shape — the network's forward+backward and the mask side (generator, pyramid, area term, SGD) alone, hence the
-// share of the time spent outside the network. Also runs the first CNNLENS_BENCH_COMPARE iterations (default 20)
-// with the host-side loop and with the all-tensor loop it replaced, for the speed ratio measured in the same run.
+// share of the time spent outside the network; the mask side and the generator alone with the generator's
+// WebAssembly SIMD kernel and with its JavaScript loops (ratio measured in the same run). Also runs the first
+// CNNLENS_BENCH_COMPARE iterations (default 20) with the host-side loop and with the all-tensor loop it replaced.
 // Reference: TorchRay 121–198 s (PyTorch, 2 threads, tcmalloc).
 import * as fs from 'node:fs';
 import path from 'node:path';
@@ -13,10 +14,10 @@ import { loadModel } from '../src/engine/model/loadModel';
 import { extremalPerturbation } from '../src/engine/methods/extremal/extremal';
 import { areaTermHost, referenceZeros } from '../src/engine/methods/extremal/areaTerm';
 import { HostPyramid } from '../src/engine/methods/extremal/hostPyramid';
-import { MaskGenerator } from '../src/engine/methods/extremal/maskGenerator';
+import { type GeneratorKernel, MaskGenerator } from '../src/engine/methods/extremal/maskGenerator';
 import { buildPyramid } from '../src/engine/methods/extremal/perturbationPyramid';
 import { variantBatch } from '../src/engine/methods/extremal/rewards';
-import { fmt, time } from './timing';
+import { type Timing, fmt, time } from './timing';
 
 const MODEL = '../shared/models/mobilenet_v1_025/model.json';
 const INPUT = '../shared/reference/torchray/components/input.f32';
@@ -36,6 +37,8 @@ async function main() {
   if (!fs.existsSync(MODEL) || !fs.existsSync(INPUT)) { console.log('skipped: ../shared not found'); return; }
   const info = await initBackend('auto');
   const iterations = Number(process.env.CNNLENS_BENCH_ITERATIONS ?? 800);
+  // The generator kernel of the full run (CNNLENS_BENCH_KERNEL=js times the JavaScript loops end to end).
+  const runKernel = (process.env.CNNLENS_BENCH_KERNEL ?? 'auto') as GeneratorKernel;
   console.log(`extremal perturbation: backend ${info.backend} (${info.reason}); ${path.basename(path.dirname(MODEL))}, ` +
     `224 px, areas ${AREAS.join(', ')}, ${iterations} iterations`);
   const { model } = await loadModel({ path: MODEL });
@@ -57,48 +60,69 @@ async function main() {
 
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const result = await extremalPerturbation.run(ep, settings);
+  const result = await extremalPerturbation.run(ep, settings, { generatorKernel: runKernel });
   const wall = performance.now() - t0;
   const cpu = cpuMs(process.cpuUsage(cpu0));
   const perIteration = wall / iterations;
 
   // The two halves of one iteration, timed alone on the same shapes (minimum of repeated samples).
   const pyramid = buildPyramid(input, 'blur', 8);
-  const gen = new MaskGenerator(224, 224, 7, 21);
+  const gen = new MaskGenerator(224, 224, 7, 21, runKernel);
   const params = tf.fill([AREAS.length, 32, 32, 1], 0.5) as tf.Tensor4D;
   const images = tf.tidy(() => variantBatch(pyramid, gen.generate(params).cropped, 'preserve'));
   const network = await time(() => tf.tidy(() => {
-    tf.grad((x: tf.Tensor) => tf.sum(model.logits(tf.reverse(x as tf.Tensor4D, 2)).slice([0, TARGET], [-1, 1])))(images).dataSync();
+    // Unflipped: the loop mirrors the batch on the host (HostChunk), not with tf.reverse.
+    tf.grad((x: tf.Tensor) => tf.sum(model.logits(x as tf.Tensor4D).slice([0, TARGET], [-1, 1])))(images).dataSync();
   }), { samples: 15, budgetMs: 15000 });
   // The host-side mask side (what HostChunk does around the network), at parameters 0.5: every parameter strictly
   // inside (0, 1) is the generator's slowest case (early iterations); settled masks are mostly 0s and 1s.
+  // Buffers are allocated once, as HostChunk does.
   const host = new HostPyramid(pyramid);
-  const ws = gen.workspace(AREAS.length);
   const p = new Float32Array(AREAS.length * 32 * 32).fill(0.5);
   const cropped = new Float32Array(AREAS.length * 224 * 224);
   const batch = new Float32Array(cropped.length * 3);
   const dx = Float32Array.from({ length: batch.length }, (_, i) => Math.sin(i) * 1e-3);
   const n = 260 * 260;
-  const maskSide = await time(() => {
-    gen.forward(p, ws);
-    for (let a = 0; a < AREAS.length; a++) {
-      for (let y = 0; y < 224; y++) cropped.set(ws.full.subarray(a * n + (y + 21) * 260 + 21, a * n + (y + 21) * 260 + 245), (a * 224 + y) * 224);
-    }
-    host.apply(cropped, AREAS.length, false, batch, 0);
-    const dCropped = new Float64Array(cropped.length);
-    host.backward(dx, 0, cropped, AREAS.length, false, 1, dCropped);
-    const dFull = new Float64Array(AREAS.length * n);
-    AREAS.forEach((area, a) => areaTermHost(ws.full.subarray(a * n, (a + 1) * n), referenceZeros(n, area), 300, dFull.subarray(a * n, (a + 1) * n)));
-    gen.backward(dFull, ws);
-  }, { samples: 9, budgetMs: 15000 });
+  const dCropped = new Float64Array(cropped.length);
+  const dFull = new Float64Array(AREAS.length * n);
+  const zeros = AREAS.map((area) => referenceZeros(n, area));
+  const sides: Record<'wasm' | 'js', { maskSide: Timing; generator: Timing }> = {} as never;
+  for (const kernel of ['wasm', 'js'] as const satisfies GeneratorKernel[]) {
+    const g = new MaskGenerator(224, 224, 7, 21, kernel);
+    const ws = g.workspace(AREAS.length);
+    const maskSide = await time(() => {
+      g.forward(p, ws);
+      for (let a = 0; a < AREAS.length; a++) {
+        for (let y = 0; y < 224; y++) cropped.set(ws.full.subarray(a * n + (y + 21) * 260 + 21, a * n + (y + 21) * 260 + 245), (a * 224 + y) * 224);
+      }
+      host.apply(cropped, AREAS.length, false, batch, 0);
+      host.backward(dx, 0, cropped, AREAS.length, false, 1, dCropped.fill(0));
+      dFull.fill(0);
+      AREAS.forEach((_, a) => areaTermHost(ws.full.subarray(a * n, (a + 1) * n), zeros[a], 300, dFull.subarray(a * n, (a + 1) * n)));
+      g.backward(dFull, ws);
+    }, { samples: 9, budgetMs: 15000 });
+    // The generator alone (forward + backward), same inputs.
+    const generator = await time(() => {
+      g.forward(p, ws);
+      g.backward(dFull, ws);
+    }, { samples: 9, budgetMs: 15000 });
+    sides[kernel] = { maskSide, generator };
+    g.dispose();
+  }
+  const maskSide = sides[gen.kernel].maskSide;
   const outside = 1 - network.min / perIteration;
 
   console.log(`total ${(wall / 1000).toFixed(1)} s wall, ${(cpu / 1000).toFixed(1)} s CPU (user+system); ` +
     `${perIteration.toFixed(1)} ms per iteration (${(cpu / iterations).toFixed(1)} ms CPU)`);
   console.log(`network forward+backward, batch ${AREAS.length}: ${fmt(network)}; host mask side at parameters 0.5 (generator, ` +
-    `pyramid, area term, forward+backward): ${fmt(maskSide)}`);
-  console.log(`share outside the network's forward and backward: ${(100 * outside).toFixed(0)} % ` +
-    `(network ≈ ${(network.min * iterations / 1000).toFixed(1)} s of the ${(wall / 1000).toFixed(1)} s)`);
+    `pyramid, area term, forward+backward), generator kernel ${gen.kernel} (the run's): ${fmt(maskSide)}`);
+  console.log(`mask side at parameters 0.5: wasm SIMD generator ${fmt(sides.wasm.maskSide)}, JavaScript generator ` +
+    `${fmt(sides.js.maskSide)} (${(sides.js.maskSide.min / sides.wasm.maskSide.min).toFixed(2)}× faster)`);
+  console.log(`generator alone (forward+backward, 3 masks): wasm SIMD ${fmt(sides.wasm.generator)}, JavaScript ` +
+    `${fmt(sides.js.generator)} (${(sides.js.generator.min / sides.wasm.generator.min).toFixed(2)}× faster)`);
+  console.log(`share outside the network's forward and backward: ${(100 * outside).toFixed(0)} % of the wall time ` +
+    `(network ≈ ${(network.min * iterations / 1000).toFixed(1)} s of the ${(wall / 1000).toFixed(1)} s); from the two halves timed ` +
+    `alone (less sensitive to load): mask side ${(100 * maskSide.min / (maskSide.min + network.min)).toFixed(0)} % of an iteration`);
   console.log(`preserved target logits ${result.scores.preserved!.map((s) => s.toFixed(2)).join(', ')} (TorchRay 3.69, 7.75, 12.53)`);
   tf.dispose([input, pyramid, params, images]);
   gen.dispose();

@@ -9,7 +9,7 @@ import { EXTREMAL_FIXED, type ExtremalSettings, resolveExtremalSettings } from '
 import { imsmooth } from './gaussianSmoothing';
 import { HostChunk } from './hostChunk';
 import { HostPyramid } from './hostPyramid';
-import { MaskGenerator } from './maskGenerator';
+import { type GeneratorKernel, MaskGenerator } from './maskGenerator';
 import { applyPyramid, buildPyramid } from './perturbationPyramid';
 import { TensorChunk } from './tensorChunk';
 
@@ -38,6 +38,8 @@ export interface ExtremalRunContext extends RunContext {
    * all-TF.js formulation, same results up to float rounding, slower (kept for the benchmark's ratio and tests).
    */
   loop?: 'host' | 'tensor';
+  /** The mask generator's implementation (default 'auto': the WebAssembly SIMD kernel where available). */
+  generatorKernel?: GeneratorKernel;
 }
 
 export interface ExtremalResult extends AttributionResult {
@@ -99,7 +101,7 @@ async function run(input: AttributionInput, s: ExtremalSettings, ctx: ExtremalRu
   const perChunk = Math.max(1, Math.floor(s.maxBatch / imagesPerArea));
   const hist = new Float32Array(K * 2 * T);
 
-  const generator = new MaskGenerator(height, width, s.step, s.sigma);
+  const generator = new MaskGenerator(height, width, s.step, s.sigma, ctx.generatorKernel);
   const pyramid = buildPyramid(input.input, s.perturbation, s.numLevels, EXTREMAL_FIXED.maxBlur);
   const shared: ChunkContext = { model, target, settings: s, generator, pyramid };
   const hostPyramid = ctx.loop === 'tensor' ? null : new HostPyramid(pyramid);

@@ -2,10 +2,17 @@
 // parameters on a coarse grid → a smooth maximum of flat-topped bumps → full mask (with margin) and cropped mask.
 import * as tf from '@tensorflow/tfjs-core';
 import { EngineError } from '../../errors';
+import { SmoothMaxKernel, smoothMaxKernelAvailable } from './smoothMaxKernel';
 import { torchExpf } from './torchFloat32';
 
 /** Smooth-max temperature inverse, fixed in TorchRay (the paper's T = 1/20). */
 export const COLDNESS = 20;
+
+/**
+ * How the generator's forward and backward run: 'wasm' on the WebAssembly SIMD kernel (smoothMaxKernel.wat, float32
+ * terms like the reference), 'js' on the tabulated float64 loops below; 'auto' takes 'wasm' where SIMD validates.
+ */
+export type GeneratorKernel = 'auto' | 'wasm' | 'js';
 
 export interface MaskGeometry {
   /** Target (input) height and width. */
@@ -129,6 +136,7 @@ export class MaskWorkspace {
   readonly accA: Float64Array;
   readonly accB: Float64Array;
 
+  /** `distinct` empty: no exponential table (the wasm kernel tabulates in its own memory). */
   constructor(readonly k: number, pixels: number, cells: number, distinct: Float64Array, blockSlots: number) {
     this.accA = new Float64Array(blockSlots);
     this.accB = new Float64Array(blockSlots);
@@ -188,6 +196,10 @@ function blocksOf(src: Int32Array): Blocks {
  * (the bump is radial), so exp(coldness·w·p) is tabulated once per (parameter, distinct weight) instead of once
  * per (pixel, tap). Parameters at 0 (e = 1, z·e = 0) need no table and are counted, not summed; parameters at 1
  * share one table row. Both are most parameters once the optimisation has settled (the projection clamps to [0,1]).
+ *
+ * The loops below are the JavaScript implementation ('js'); by default forward and backward run on the WebAssembly
+ * SIMD kernel (smoothMaxKernel.wat, 'wasm'), the same tabulation with four blocks or cells per instruction and the
+ * table's exps in float32 (~1e-7 on the masks, test/unit/smoothMaxKernel.test.ts).
  */
 export class MaskGenerator {
   readonly geometry: MaskGeometry;
@@ -212,8 +224,11 @@ export class MaskGenerator {
   /** Block row (column) of every full-mask row (column). */
   private readonly pixelBlockRow: Int32Array;
   private readonly pixelBlockCol: Int32Array;
+  /** Which implementation runs forward and backward (see GeneratorKernel). */
+  readonly kernel: 'wasm' | 'js';
+  private readonly simd: SmoothMaxKernel | null;
 
-  constructor(height: number, width: number, step: number, sigma: number) {
+  constructor(height: number, width: number, step: number, sigma: number, kernel: GeneratorKernel = 'auto') {
     const g = maskGeometry(height, width, step, sigma);
     this.geometry = g;
     this.rowSrc = nearestSource(g.shapeMid[0], g.shapeUp[0], g.shapeOut[0]);
@@ -266,6 +281,19 @@ export class MaskGenerator {
     };
     this.pixelBlockRow = blockOf(this.rowBlocks, g.shapeOut[0]);
     this.pixelBlockCol = blockOf(this.colBlocks, g.shapeOut[1]);
+    // The kernel indexes block b's window from parameter cell b − padding: block b must have source cell b (true
+    // for nearest upsampling by 1/step; checked rather than assumed).
+    const identity = (b: Blocks) => b.src.every((src, i) => src === i);
+    const usable = identity(this.rowBlocks) && identity(this.colBlocks) && smoothMaxKernelAvailable();
+    if (kernel === 'wasm' && !usable) throw new EngineError('BAD_ARGUMENT', 'the WebAssembly SIMD mask generator kernel is not available here');
+    this.kernel = kernel !== 'js' && usable ? 'wasm' : 'js';
+    this.simd = this.kernel === 'wasm'
+      ? new SmoothMaxKernel({
+        geometry: g, classes: this.classes, colClasses: this.colClasses, blockRows: this.rowBlocks.start.length,
+        blockCols: this.colBlocks.start.length, distinct: this.distinct, weightIndex: this.weightIndex, pixelBlockRow: this.pixelBlockRow,
+        pixelBlockCol: this.pixelBlockCol, rowClass: this.rowClass, colClass: this.colClass, coldness: COLDNESS,
+      })
+      : null;
   }
 
   /** The generator weights Wt as NHWC [1, H', W', R²] (a new tensor; the caller disposes it). */
@@ -277,6 +305,7 @@ export class MaskGenerator {
   /** A workspace for `k` masks (reuse it across iterations). */
   workspace(k: number): MaskWorkspace {
     const g = this.geometry;
+    if (this.simd) return new MaskWorkspace(k, g.shapeOut[0] * g.shapeOut[1], g.shapeIn[0] * g.shapeIn[1], new Float64Array(0), 0);
     const slots = this.rowBlocks.start.length * this.colBlocks.start.length * this.classes;
     return new MaskWorkspace(k, g.shapeOut[0] * g.shapeOut[1], g.shapeIn[0] * g.shapeIn[1], this.distinct, slots);
   }
@@ -312,6 +341,7 @@ export class MaskGenerator {
    * per pixel the taps are still summed in tap order (cells in row-major order are taps in row-major order).
    */
   forward(params: ArrayLike<number>, ws: MaskWorkspace): void {
+    if (this.simd) return this.simd.forward(params, ws);
     const g = this.geometry;
     const [inH, inW] = g.shapeIn;
     const taps = g.window * g.window;
@@ -401,6 +431,7 @@ export class MaskGenerator {
    * per block and class, then each parameter sums over the blocks that see it (cell-major, like `forward`).
    */
   backward(dy: ArrayLike<number>, ws: MaskWorkspace): Float32Array {
+    if (this.simd) return this.simd.backward(dy, ws);
     const g = this.geometry;
     const [outH, outW] = g.shapeOut;
     const [inH, inW] = g.shapeIn;
