@@ -78,7 +78,10 @@ test('runs in chunks, streams progress, finds the bright stripe, resizes, and le
   assert.equal(r.scores.preserved!.length, 3);
   // Left half: 10 bright and 10 dark columns.
   assert.ok(Math.abs(r.scores.original) < 1e-6, `original ${r.scores.original}`);
-  assert.ok(r.scores.preserved!.every((v) => v < 0) && r.scores.deleted!.every((v) => v < 0), 'blurring only lowers the score here');
+  // Blurring mixes the stripe with its dark surroundings and fades the borders: the left half's mean can only fall,
+  // up to rounding when the blurred region holds little of the stripe (the deleted score then sits at ≈ 0).
+  assert.ok(r.scores.preserved!.every((v) => v < 0) && r.scores.deleted!.every((v) => v < 0.01),
+    `blurring only lowers the score here: ${r.scores.preserved} / ${r.scores.deleted}`);
 });
 
 test('cancellation stops between iterations with CancelledError and frees everything', async () => {
@@ -104,8 +107,11 @@ test('the host-side loop reproduces the all-tensor loop step by step (variants, 
       { model, input, target });
     const traces: Record<'host' | 'tensor', ExtremalTraceStep[]> = { host: [], tensor: [] };
     const results = {
-      host: await extremalPerturbation.run({ model, input, target }, s, { loop: 'host', trace: (st) => traces.host.push(st) }),
-      tensor: await extremalPerturbation.run({ model, input, target }, s, { loop: 'tensor', trace: (st) => traces.tensor.push(st) }),
+      // One generator implementation for both (the WebAssembly kernel is compared with the JS one in
+      // smoothMaxKernel.test.ts): this toy's stripe makes large plateaus of tied mask values, so float differences
+      // between implementations flip which tied pixels the area term pushes, and the runs part after a step.
+      host: await extremalPerturbation.run({ model, input, target }, s, { loop: 'host', generatorKernel: 'js', trace: (st) => traces.host.push(st) }),
+      tensor: await extremalPerturbation.run({ model, input, target }, s, { loop: 'tensor', generatorKernel: 'js', trace: (st) => traces.tensor.push(st) }),
     };
     assert.equal(traces.host.length, traces.tensor.length);
     // Both compute the same float32 quantities; only the order of float64/float32 sums differs (the tensor loop
