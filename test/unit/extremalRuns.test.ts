@@ -23,7 +23,7 @@ const FULL = process.env.CNNLENS_FULL_RUNS === '1';
 const HIST_ITERATIONS = 50;
 /**
  * The issue asks for 2 % over 50 iterations, relative to the largest |value| of each series (rewards cross zero).
- * With torch.sort's tie order reproduced (torchTies.ts) every series matches to < 0.1 % for the first LOCKSTEP
+ * With torch.sort's tie order reproduced (torchTies.ts) every series matches to ≤ 0.21 % for the first LOCKSTEP
  * iterations, and 7 of the 10 series stay within 2 % over 50. The others (r3 dual, r5a/r5b contrastive: a max over
  * classes and a difference of two logits) reach 2–9 %: the network's float32 rounding differs from TorchRay's
  * (oneDNN vs XNNPACK, logits ~3e-5 apart), ReLU6 kinks turn that into gradient differences, and the contrastive
@@ -33,7 +33,8 @@ const HIST_ITERATIONS = 50;
  * passes within 2 %, or within NOISE_FACTOR × the largest drift of our runs on NOISE_SEEDS one-step-noisy inputs
  * from our clean run. A broken reward or area term fails the lockstep bound at once.
  */
-const HIST_TOL = { lockstep: 2e-3, all: 0.02 };
+/** lockstep: measured ≤ 0.21 % with the WebAssembly generator kernel (≤ 0.09 % with the JS one, which sums its exps in float64). */
+const HIST_TOL = { lockstep: 5e-3, all: 0.02 };
 const LOCKSTEP = 20;
 const NOISE_SEEDS = [1, 2, 3];
 const NOISE_FACTOR = 2;
