@@ -79,7 +79,19 @@ test('select photos → Similarity Overlay → hover a cell: overlays on every i
   // conv_pw_11_relu (14×14, the default) is preselected; add conv_pw_5_relu (28×28) to see two grids side by side.
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.fill('conv_pw_5_relu');
-  await layers.filter({ hasText: 'conv_pw_5_relu' }).first().click();
+  // The list re-renders as the filter applies: a click that lands before it settles selects nothing. The picker's
+  // count badge says when both layers are selected.
+  const count = page.locator('.quick-input-widget .quick-input-count');
+  for (let i = 0; ; i++) {
+    await layers.filter({ hasText: 'conv_pw_5_relu' }).first().click();
+    let n = '';
+    for (let w = 0; w < 10 && !/\b2\b/.test(n); w++) {
+      await page.waitForTimeout(200);
+      n = await count.innerText().catch(() => '');
+    }
+    if (/\b2\b/.test(n)) break;
+    if (i >= 5) assert.fail(`layer picker: "${n}" after selecting conv_pw_5_relu`);
+  }
   await page.keyboard.press('Enter');
   log(`model and layers picked at ${secs()}`);
 

@@ -42,7 +42,7 @@ export function makeWorkspace(dataDir) {
   fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
   fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({
     'cnnLens.model.path': 'models/mobilenet/model.json',
-    'cnnLens.explain.methodSettings': { extremal: { areas: [0.05, 0.1, 0.2], maxIter: 80 }, meaningful: { iterations: 60 } },
+    'cnnLens.explain.methodSettings': { extremal: { areas: [0.05, 0.1, 0.2], maxIter: 300, progressMapsEvery: 10 }, meaningful: { iterations: 60 } },
   }, null, 2));
   return ws;
 }
