@@ -24,10 +24,10 @@ export function referenceZeros(n: number, area: number): number {
  * r_a rearranged into the mask's own order: entry p gets the reference value of the rank p has in the ascending
  * sort. Σ(sorted − r)² = Σ(m − r∘rank)², and the gradient 2(m_p − r_rank(p)) is what torch.sort's backward sends
  * to position p, without a gather gradient (which the wasm backend lacks). Ties are ranked stably by
- * (value, index) (§0.7): among equal values the later indices get the 1s. torch.sort is unstable, and its float32
- * masks break some of our exact ties by rounding, so gradients of tied entries at the 0/1 boundary can differ.
+ * (value, index) (§0.7): among equal values the later indices get the 1s. torch.sort is unstable; torchTies.ts
+ * places ties as it does. `threshold`, the value at sorted position `zeros`, may be passed when already known.
  */
-export function rankedReference(mask: ArrayLike<number>, zeros: number): Float32Array {
+export function rankedReference(mask: ArrayLike<number>, zeros: number, threshold?: number): Float32Array {
   // Compare in float32, the precision the mask (and its sorted copy) has.
   const values = mask instanceof Float32Array ? mask : Float32Array.from(mask);
   const n = values.length;
@@ -35,7 +35,7 @@ export function rankedReference(mask: ArrayLike<number>, zeros: number): Float32
   const ones = n - zeros;
   if (ones <= 0) return target;
   if (zeros <= 0) return target.fill(1);
-  const threshold = kthSmallest(values, zeros); // smallest value that receives a 1
+  threshold ??= kthSmallest(values, zeros); // smallest value that receives a 1
   let above = 0;
   for (let i = 0; i < n; i++) {
     if (values[i] > threshold) {
@@ -54,7 +54,7 @@ export function rankedReference(mask: ArrayLike<number>, zeros: number): Float32
 }
 
 /** Order-preserving unsigned key of a float32's bits (−0 maps like +0). */
-export function orderKey(bits: number, value: number): number {
+function orderKey(bits: number, value: number): number {
   if (value === 0) return 0x80000000;
   return bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
 }

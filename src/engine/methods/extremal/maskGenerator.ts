@@ -9,8 +9,9 @@ import { torchExpf } from './torchFloat32';
 export const COLDNESS = 20;
 
 /**
- * How the generator's forward and backward run: 'wasm' on the WebAssembly SIMD kernel (smoothMaxKernel.wat, float32
- * terms like the reference), 'js' on the tabulated float64 loops below; 'auto' takes 'wasm' where SIMD validates.
+ * How the generator's forward and backward run: 'wasm' on the WebAssembly SIMD kernel (smoothMaxKernel.wat: the
+ * table's exps in float32, sums in float64), 'js' on the tabulated float64 loops below; 'auto' takes 'wasm' where
+ * SIMD validates.
  */
 export type GeneratorKernel = 'auto' | 'wasm' | 'js';
 

@@ -55,7 +55,7 @@ export function torchRankedReference(mask: Float32Array, zeros: number, exact: (
   const fastThreshold = kthSmallest(mask, zeros);
   const near: number[] = [];
   for (let i = 0; i < n; i++) if (Math.abs(mask[i] - fastThreshold) <= NEAR) near.push(i);
-  if (near.length === 1) return rankedReference(mask, zeros);
+  if (near.length === 1) return rankedReference(mask, zeros, fastThreshold);
   // TorchRay's exact value of a pixel, computed once: when it may differ from the fast one in the last bits.
   const exactOf = new Float32Array(n).fill(NaN);
   const exactAt = (i: number): number => {
@@ -78,7 +78,7 @@ export function torchRankedReference(mask: Float32Array, zeros: number, exact: (
     else if (values[i] === threshold) equal++;
   }
   // Unambiguous unless tied values sit on both sides of position `zeros`.
-  if (below === zeros || equal === 1) return rankedReference(values, zeros);
+  if (below === zeros || equal === 1) return rankedReference(values, zeros, threshold);
   if (stats) stats.sorted++;
   // Replay introsort. Every comparison it makes must come out as on TorchRay's values, including those between
   // pivots and near-equal values far from the boundary (they move the tied pixels around): compare exactly when close.
