@@ -42,6 +42,9 @@ export function makeWorkspace(dataDir) {
   fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
   fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({
     'cnnLens.model.path': 'models/mobilenet/model.json',
+    // Opening a file must not move the explorer's selection: tests select several images, and a late reveal of the
+    // previewed one (the workbench does it asynchronously) would drop the others.
+    'explorer.autoReveal': false,
     'cnnLens.explain.methodSettings': { extremal: { areas: [0.05, 0.1, 0.2], maxIter: 300, progressMapsEvery: 10 }, meaningful: { iterations: 60 } },
   }, null, 2));
   return ws;
