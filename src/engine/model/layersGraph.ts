@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { OpGraph, type OpNode } from './opGraph';
 import { relu, relu6, type ReluRule } from './reluRules';
+import { fusedConvWithInputGrad } from './fusedConvGrad';
 
 type Act = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'elu' | 'softmax' | 'tanh' | 'softplus' | 'selu' | 'swish' | 'hard_sigmoid';
 type Layer = LayersModel['layers'][number];
@@ -140,12 +141,18 @@ export function buildLayersGraph(model: LayersModel): LayersGraphResult {
         return depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args);
       };
       const finalAct = act;
+      // One fused kernel under a tape too, where the input gradient can be taken without filter gradients.
+      const fast = (finalAct === 'linear' || finalAct === 'relu' || finalAct === 'relu6') && (depthwise || (dil[0] === 1 && dil[1] === 1))
+        ? fusedConvWithInputGrad({ depthwise, filter: kernelK as tf.Tensor4D, bias: biasK, strides, pad, dilations: dil, activation: finalAct })
+        : null;
       const nodeName = last.name;
       nodes.push({
         ...base, name: nodeName, outputShape: shapeOf(last), type: depthwise ? 'DepthwiseConv2D' : 'Conv2D',
         aliases: [...(bnKept || nodeName === l.name ? [] : [l.name]), ...aliases].filter((a) => a !== nodeName),
         preAliases: preAliases.filter((a) => a !== nodeName), rawAliases, bnScaleShift: bnKept,
-        apply: ([x], rule) => (FUSABLE.has(finalAct) && (rule === 'normal' || (finalAct !== 'relu' && finalAct !== 'relu6'))
+        // Without a tape, XNNPACK's fused conv is fastest, and its values are those predictions have always had.
+        apply: ([x], rule) => (fast && rule === 'normal' && tf.engine().state.gradientDepth > 0 ? fast(x as tf.Tensor4D)
+          : FUSABLE.has(finalAct) && (rule === 'normal' || (finalAct !== 'relu' && finalAct !== 'relu6'))
           ? conv(x as tf.Tensor4D, finalAct)
           : activate(conv(x as tf.Tensor4D, 'linear'), finalAct, rule)),
         applyPre: ([x]) => conv(x as tf.Tensor4D, 'linear'),
