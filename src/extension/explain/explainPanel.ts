@@ -1,7 +1,9 @@
 // One Explain panel per image: explanations of that image (methods, classes, models) side by side, the live mask
 // while a run is in progress, and exports. The extension holds the authoritative list of entries and re-sends it
 // whenever the webview (re)loads; the webview persists it with setState so a window reload restores it through the
-// serializer (no retainContextWhenHidden).
+// serializer (no retainContextWhenHidden). Messages are only posted to a webview that said "ready"; whatever it
+// missed (before "ready", or while hidden and destroyed) is replayed from this state, so nothing shown depends on
+// a message arriving: runs in progress with their latest step, energies and masks, and failures until dismissed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -37,6 +39,8 @@ export class ExplainPanel implements vscode.Disposable {
   private static readonly panels = new Map<string, ExplainPanel>();
   private readonly entries = new Map<string, ExplanationEntry>();
   private readonly running = new Map<string, { pending: PendingEntry; cts: vscode.CancellationTokenSource; last?: ProgressUpdate }>();
+  /** Runs that failed (not cancelled), kept until the user dismisses them: a hidden panel would otherwise lose the error. */
+  private readonly failures = new Map<string, { pending: PendingEntry; message: string }>();
   private ready = false;
   private readonly disposables: vscode.Disposable[] = [];
   /** Messages the webview rejected or sent malformed (tests read it). */
@@ -112,7 +116,9 @@ export class ExplainPanel implements vscode.Disposable {
       token: cts.token,
       progress: (u) => {
         const update = { ...u, id };
-        if (update.maps) run.last = update; // re-sent if the webview reloads mid-run
+        // Coalesced for the replay: the latest step and energies, with the latest masks (most updates carry none).
+        const maps = update.maps ?? run.last?.maps;
+        run.last = maps ? { ...update, maps } : update;
         this.post({ type: 'progress', update });
       },
       finish: (e) => {
@@ -122,7 +128,11 @@ export class ExplainPanel implements vscode.Disposable {
         this.post({ type: 'result', entry });
         return entry;
       },
-      fail: (message, cancelled) => { end(); this.post({ type: 'failed', id, message, cancelled }); },
+      fail: (message, cancelled) => {
+        end();
+        if (!cancelled) this.failures.set(id, { pending: full, message });
+        this.post({ type: 'failed', id, message, cancelled });
+      },
     };
   }
 
@@ -130,6 +140,7 @@ export class ExplainPanel implements vscode.Disposable {
     ExplainPanel.panels.delete(this.imagePath);
     for (const r of this.running.values()) r.cts.cancel();
     this.running.clear();
+    this.failures.clear();
     for (const d of this.disposables) d.dispose();
     this.disposables.length = 0;
   }
@@ -144,6 +155,10 @@ export class ExplainPanel implements vscode.Disposable {
     for (const r of this.running.values()) {
       void this.panel.webview.postMessage({ type: 'started', entry: r.pending } satisfies ToPanelMessage);
       if (r.last) void this.panel.webview.postMessage({ type: 'progress', update: r.last } satisfies ToPanelMessage);
+    }
+    for (const [id, f] of this.failures) {
+      void this.panel.webview.postMessage({ type: 'started', entry: f.pending } satisfies ToPanelMessage);
+      void this.panel.webview.postMessage({ type: 'failed', id, message: f.message, cancelled: false } satisfies ToPanelMessage);
     }
   }
 
@@ -166,7 +181,7 @@ export class ExplainPanel implements vscode.Disposable {
   private async handle(m: FromPanelMessage) {
     if (m.type === 'ready') { this.ready = true; this.sync(); return; }
     if (m.type === 'cancel') { this.running.get(m.id)?.cts.cancel(); return; }
-    if (m.type === 'remove') { this.running.get(m.id)?.cts.cancel(); this.entries.delete(m.id); return; }
+    if (m.type === 'remove') { this.running.get(m.id)?.cts.cancel(); this.entries.delete(m.id); this.failures.delete(m.id); return; }
     if (m.type === 'compare') { this.deps.compare(this.imagePath); return; }
     const entry = this.entries.get(m.id);
     if (!entry) { this.deps.out.warn(`Explain panel: no explanation ${m.id}`); return; }
