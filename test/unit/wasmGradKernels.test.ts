@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend/backend';
 import { stockWasmKernel } from '../../src/engine/backend/wasmGradKernels';
 import { heapKernels } from '../../src/engine/backend/heapKernels';
-import { activationMaskGrad, fusedConvWithInputGrad, type MaskActivation } from '../../src/engine/model/fusedConvGrad';
+import { activationMaskGrad, convWithInputGrad, type MaskActivation } from '../../src/engine/model/convInputGrad';
 
 /** Runs f on both backends with the same random inputs; returns [wasm, cpu] values. */
 async function onBoth(shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tensor, seed = 1): Promise<[Float32Array, Float32Array]> {
@@ -113,7 +113,7 @@ test('Identity shares data and does not leak', async () => {
 });
 
 // A model's conv node under a tape: one fused kernel forward, input gradient = activation mask + backprop kernel
-// (fusedConvGrad.ts). Against tfjs's own split path (conv, bias add, activation) on cpu. Values reach past 6.
+// (convInputGrad.ts). Against tfjs's own split path (conv, bias add, activation) on cpu. Values reach past 6.
 const fusedCases: { depthwise: boolean; x: number[]; f: number[]; s: number; pad: 'same' | 'valid'; act: MaskActivation }[] = [
   { depthwise: false, x: [2, 9, 9, 16], f: [1, 1, 16, 24], s: 1, pad: 'same', act: 'relu6' },
   { depthwise: false, x: [3, 17, 17, 3], f: [3, 3, 3, 8], s: 2, pad: 'same', act: 'relu6' },
@@ -123,13 +123,13 @@ const fusedCases: { depthwise: boolean; x: number[]; f: number[]; s: number; pad
   { depthwise: true, x: [1, 9, 9, 5], f: [3, 3, 5, 1], s: 1, pad: 'same', act: 'relu' },
 ];
 for (const c of fusedCases) {
-  test(`fused conv node: value and input gradient as tfjs's split path ${JSON.stringify(c)}`, async () => {
+  test(`conv node under a tape: value and input gradient as tfjs's split path ${JSON.stringify(c)}`, async () => {
     await initBackend('auto');
     const channels = c.depthwise ? c.f[2] : c.f[3];
     const run = (fused: boolean) => (x: tf.Tensor, f: tf.Tensor, bias: tf.Tensor) => {
       const spec = { x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: c.s, pad: c.pad, bias, activation: c.act };
       const node = fused
-        ? fusedConvWithInputGrad({ depthwise: c.depthwise, filter: f as tf.Tensor4D, bias, strides: [c.s, c.s], pad: c.pad, dilations: [1, 1], activation: c.act })
+        ? convWithInputGrad({ depthwise: c.depthwise, filter: f as tf.Tensor4D, bias, strides: [c.s, c.s], pad: c.pad, dilations: [1, 1], activation: c.act })
         : (a: tf.Tensor4D) => (c.depthwise ? tf.fused.depthwiseConv2d({ ...spec, x: a }) : tf.fused.conv2d({ ...spec, x: a }));
       const scaled = tf.mul(x, 4);
       const y = node(scaled as tf.Tensor4D);

@@ -2,7 +2,7 @@
 // fast forward (XNNPACK) kernels, or as plain loops where the work is small. Call after `setBackend('wasm')`.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { ACTIVATION_MASK_GRAD, BIAS_CLAMP } from '../model/fusedConvGrad';
+import { ACTIVATION_MASK_GRAD, BIAS_CLAMP } from '../model/convInputGrad';
 import { heapKernels } from './heapKernels';
 
 type Backend = any; // BackendWasm: its helpers (makeOutput, typedArrayFromHeap, disposeData, incRef) are untyped here.
@@ -306,7 +306,7 @@ const identity: KernelConfig = {
   },
 };
 
-/** dy·[0 < y < hi] in one SIMD pass over the heap (fusedConvGrad.ts); tfjs's composition took five passes. */
+/** dy·[0 < y < hi] in one SIMD pass over the heap (convInputGrad.ts); tfjs's composition took five passes. */
 const activationMaskGrad: KernelConfig = {
   kernelName: ACTIVATION_MASK_GRAD,
   backendName: 'wasm',
@@ -329,7 +329,7 @@ const activationMaskGrad: KernelConfig = {
   },
 };
 
-/** clamp(z + bias, lo, hi) in one SIMD pass (fusedConvGrad.ts); the caller ensures channels % 4 = 0. */
+/** clamp(z + bias, lo, hi) in one SIMD pass (convInputGrad.ts); the caller ensures channels % 4 = 0. */
 const biasClamp: KernelConfig = {
   kernelName: BIAS_CLAMP,
   backendName: 'wasm',

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { OpGraph, type OpNode } from './opGraph';
 import { relu, relu6, type ReluRule } from './reluRules';
-import { fusedConvWithInputGrad } from './fusedConvGrad';
+import { convWithInputGrad } from './convInputGrad';
 
 type Act = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'elu' | 'softmax' | 'tanh' | 'softplus' | 'selu' | 'swish' | 'hard_sigmoid';
 type Layer = LayersModel['layers'][number];
@@ -143,7 +143,7 @@ export function buildLayersGraph(model: LayersModel): LayersGraphResult {
       const finalAct = act;
       // One fused kernel under a tape too, where the input gradient can be taken without filter gradients.
       const fast = (finalAct === 'linear' || finalAct === 'relu' || finalAct === 'relu6') && (depthwise || (dil[0] === 1 && dil[1] === 1))
-        ? fusedConvWithInputGrad({ depthwise, filter: kernelK as tf.Tensor4D, bias: biasK, strides, pad, dilations: dil, activation: finalAct })
+        ? convWithInputGrad({ depthwise, filter: kernelK as tf.Tensor4D, bias: biasK, strides, pad, dilations: dil, activation: finalAct })
         : null;
       const nodeName = last.name;
       nodes.push({

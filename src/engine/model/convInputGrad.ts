@@ -12,7 +12,7 @@ import type { NamedAttrMap, NamedTensorMap } from '@tensorflow/tfjs-core';
 /** The activations this path handles: their gradient is a 0/1 mask of the output. */
 export type MaskActivation = 'linear' | 'relu' | 'relu6';
 
-export interface FusedConvSpec {
+export interface ConvNodeSpec {
   depthwise: boolean;
   filter: tf.Tensor4D;
   bias: tf.Tensor | null;
@@ -55,7 +55,7 @@ export function activationMaskGrad(dy: tf.Tensor, y: tf.Tensor, activation: Mask
 }
 
 /** x ↦ activation(conv(x) + bias), one fused kernel; its gradient flows to x only. */
-export function fusedConvWithInputGrad(spec: FusedConvSpec): (x: tf.Tensor4D) => tf.Tensor4D {
+export function convWithInputGrad(spec: ConvNodeSpec): (x: tf.Tensor4D) => tf.Tensor4D {
   const { depthwise, filter, bias, strides, pad, dilations, activation } = spec;
   const forward = tf.customGrad(((x: tf.Tensor4D, save: tf.GradSaveFunc) => {
     // The same conv kernels as tfjs's split path; the tape is off inside customGrad's forward.
