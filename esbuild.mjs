@@ -7,6 +7,7 @@
 //   out/test/unit/*.test.js  unit tests (node:test)
 //   out/test/integration/*   mocha suite run inside the real extension host
 //   out/bench/*.js           benchmarks
+//   */extremalMaskWorker.js  the extremal loop's mask thread, next to each of the above that runs the engine
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -77,6 +78,9 @@ const integ = list('test/integration', '.ts');
 if (integ.length) builds.push({ ...node, bundle: true, entryPoints: integ, outdir: 'out/test/integration', outbase: 'test/integration' });
 const bench = list('bench', '.ts');
 if (bench.length) builds.push({ ...node, entryPoints: bench, outdir: 'out/bench', outbase: 'bench' });
+// The extremal loop's mask thread is loaded from the directory of the bundle that runs the engine.
+for (const outdir of ['dist', 'out/test/unit', 'out/bench', 'out/test/integration'])
+  builds.push({ ...node, entryPoints: { extremalMaskWorker: 'src/engine/methods/extremal/maskSideWorker.ts' }, outdir });
 
 // `ONLY=substr node esbuild.mjs` builds just the bundles with an entry point containing substr (fast, isolated).
 const only = process.env.ONLY;

@@ -1,5 +1,6 @@
 // Extremal perturbation speed (issue #10): the shared MobileNet v1 0.25 at 224 px, cat.png as TorchRay's exact
-// input tensor, 3 areas, 800 iterations (CNNLENS_BENCH_ITERATIONS overrides), on the engine's backend.
+// input tensor, 3 areas, 800 iterations (CNNLENS_BENCH_ITERATIONS overrides), on the engine's backend, with the
+// mask side in a second thread (the default); one thread against two over the first 100 iterations.
 // Reports total wall and CPU seconds, ms per iteration, and — measured in the same process on the same batch
 // shape — the network's forward+backward and the mask side (generator, pyramid, area term, SGD) alone, hence the
 // share of the time spent outside the network; the mask side and the generator alone with the generator's
@@ -58,6 +59,19 @@ async function main() {
   console.log(`first ${compare} iterations, CPU ms per iteration: all-tensor loop ${perLoop.tensor.toFixed(1)}, host-side loop ` +
     `${perLoop.host.toFixed(1)} (${(perLoop.tensor / perLoop.host).toFixed(2)}× faster)`);
 
+  // One thread against two (the mask side beside the network, the default with several areas): wall time, since
+  // the point is the overlap; the same first iterations, same results.
+  const wallPerIteration: Record<number, number> = {};
+  const overlap = Number(process.env.CNNLENS_BENCH_THREADS_COMPARE ?? 100);
+  for (const threads of [1, 2] as const) {
+    const short = extremalPerturbation.resolveSettings({ areas: AREAS, maxIter: overlap, progressMapsEvery: 0 }, ep);
+    const w0 = performance.now();
+    await extremalPerturbation.run(ep, short, { threads, generatorKernel: runKernel });
+    wallPerIteration[threads] = (performance.now() - w0) / overlap;
+  }
+  console.log(`first ${overlap} iterations, wall ms per iteration: one thread ${wallPerIteration[1].toFixed(1)}, two threads ` +
+    `${wallPerIteration[2].toFixed(1)} (${(wallPerIteration[1] / wallPerIteration[2]).toFixed(2)}× faster)`);
+
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await extremalPerturbation.run(ep, settings, { generatorKernel: runKernel });
@@ -112,7 +126,7 @@ async function main() {
   const maskSide = sides[gen.kernel].maskSide;
   const outside = 1 - network.min / perIteration;
 
-  console.log(`total ${(wall / 1000).toFixed(1)} s wall, ${(cpu / 1000).toFixed(1)} s CPU (user+system); ` +
+  console.log(`total (${(result.settings as { threads?: number }).threads ?? 1} thread(s)) ${(wall / 1000).toFixed(1)} s wall, ${(cpu / 1000).toFixed(1)} s CPU (user+system); ` +
     `${perIteration.toFixed(1)} ms per iteration (${(cpu / iterations).toFixed(1)} ms CPU)`);
   console.log(`network forward+backward, batch ${AREAS.length}: ${fmt(network)}; host mask side at parameters 0.5 (generator, ` +
     `pyramid, area term, forward+backward), generator kernel ${gen.kernel} (the run's): ${fmt(maskSide)}`);

@@ -55,7 +55,9 @@ test('runs in chunks, streams progress, finds the bright stripe, resizes, and le
   const s = extremalPerturbation.resolveSettings(
     { areas: [0.2, 0.3, 0.4], maxIter: 30, step: 4, sigma: 4, maxBatch: 2, progressMapsEvery: 10, resize: [20, 10], smooth: 0.05 },
     { model, input, target: 0 });
+  // One thread: the areas are batched by maxBatch (two threads score them one at a time).
   const r = await extremalPerturbation.run({ model, input, target: 0 }, s, {
+    threads: 1,
     onProgress: (p) => { progress.push(p.step); if (p.maps) mapsSeen++; assert.ok(Number.isFinite(p.terms!['reward@0.3'])); },
   });
   assert.equal(tf.memory().numTensors, before);
@@ -94,6 +96,41 @@ test('cancellation stops between iterations with CancelledError and frees everyt
   }), (e: unknown) => e instanceof CancelledError);
   assert.equal(steps, 3);
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('two threads (mask side beside the network) give one thread\'s results bit for bit, stream progress in order, cancel', async () => {
+  for (const cfg of [
+    { target: 0, variant: 'preserve', perturbation: 'blur', reward: 'simple' },
+    { target: 2, variant: 'dual', perturbation: 'fade', reward: 'contrastive' },
+    { target: 0, variant: 'delete', perturbation: 'blur', reward: 'simple', jitter: false },
+  ] as const) {
+    const { target, ...options } = cfg;
+    const s = extremalPerturbation.resolveSettings(
+      { ...options, areas: [0.1, 0.3, 0.5], maxIter: 12, step: 4, sigma: 4, progressMapsEvery: 5 }, { model, input, target });
+    const before = tf.memory().numTensors;
+    const runs: Awaited<ReturnType<typeof extremalPerturbation.run>>[] = [];
+    for (const threads of [1, 2] as const) {
+      const steps: number[] = [];
+      const maps: number[] = [];
+      const r = await extremalPerturbation.run({ model, input, target }, s, {
+        threads, onProgress: (p) => { steps.push(p.step); if (p.maps) maps.push(p.step); },
+      });
+      assert.deepEqual(steps, Array.from({ length: 12 }, (_, i) => i), `${threads} thread(s): progress in order`);
+      assert.deepEqual(maps, [0, 5, 10, 11]);
+      assert.equal((r.settings as { threads: number }).threads, threads, JSON.stringify(cfg));
+      runs.push(r);
+    }
+    assert.deepEqual(Array.from(runs[1].hist), Array.from(runs[0].hist), `hist ${JSON.stringify(cfg)}`);
+    runs[0].maps.forEach((m, i) => assert.deepEqual(Array.from(runs[1].maps[i].data), Array.from(m.data), `${m.name} ${JSON.stringify(cfg)}`));
+    assert.deepEqual(runs[1].scores, runs[0].scores);
+    assert.equal(tf.memory().numTensors, before);
+  }
+  let steps = 0;
+  const s = extremalPerturbation.resolveSettings({ areas: [0.1, 0.2], maxIter: 100, step: 4, sigma: 4 }, { model, input, target: 0 });
+  await assert.rejects(extremalPerturbation.run({ model, input, target: 0 }, s, {
+    onProgress: () => { steps++; },
+    isCancelled: () => steps >= 3,
+  }), (e: unknown) => e instanceof CancelledError);
 });
 
 test('the host-side loop reproduces the all-tensor loop step by step (variants, perturbations, rewards, chunks)', async () => {

@@ -5,12 +5,13 @@ import { CancelledError } from '../../errors';
 import type { AttributionInput, AttributionMap, AttributionMethod, AttributionResult, RunContext } from '../attributionMethod';
 import { AREA_WEIGHT_GROWTH, AREA_WEIGHT_INITIAL } from './areaTerm';
 import type { ChunkContext, ChunkOptimizer } from './chunkOptimizer';
-import { EXTREMAL_FIXED, type ExtremalSettings, resolveExtremalSettings } from './extremalSettings';
+import { EXTREMAL_FIXED, type ExtremalSettings, iterationFlags, resolveExtremalSettings } from './extremalSettings';
 import { imsmooth } from './gaussianSmoothing';
 import { HostChunk } from './hostChunk';
 import { HostPyramid } from './hostPyramid';
 import { type GeneratorKernel, MaskGenerator } from './maskGenerator';
 import { applyPyramid, buildPyramid } from './perturbationPyramid';
+import { maskWorkerPath, runPipelined } from './pipelinedAreas';
 import { TensorChunk } from './tensorChunk';
 
 /** What one iteration did to one chunk of areas (for faithfulness tests and debugging). */
@@ -40,6 +41,11 @@ export interface ExtremalRunContext extends RunContext {
   loop?: 'host' | 'tensor';
   /** The mask generator's implementation (default 'auto': the WebAssembly SIMD kernel where available). */
   generatorKernel?: GeneratorKernel;
+  /**
+   * 2 (default): with several areas, the mask side of the host loop runs in a second thread, overlapping the
+   * network (pipelinedAreas.ts; same numbers). 1: everything in this thread.
+   */
+  threads?: 1 | 2;
 }
 
 export interface ExtremalResult extends AttributionResult {
@@ -105,55 +111,69 @@ async function run(input: AttributionInput, s: ExtremalSettings, ctx: ExtremalRu
   const pyramid = buildPyramid(input.input, s.perturbation, s.numLevels, EXTREMAL_FIXED.maxBlur);
   const shared: ChunkContext = { model, target, settings: s, generator, pyramid };
   const hostPyramid = ctx.loop === 'tensor' ? null : new HostPyramid(pyramid);
-  const chunks: ChunkOptimizer[] = chunkAreas(s.areas, perChunk).map((indices) => {
+  // Two threads where possible (pipelinedAreas.ts); one area has nothing to overlap.
+  const workerPath = hostPyramid && !ctx.trace && K > 1 && ctx.threads !== 1 ? maskWorkerPath() : null;
+  const chunks: ChunkOptimizer[] = workerPath ? [] : chunkAreas(s.areas, perChunk).map((indices) => {
     const areas = indices.map((i) => s.areas[i]);
     return hostPyramid ? new HostChunk(indices, areas, shared, hostPyramid) : new TensorChunk(indices, areas, shared);
   });
   const currentMasks = () => {
     const data = new Float32Array(K * height * width);
     chunks.forEach((c) => data.set(c.masks()!, c.indices[0] * height * width));
-    return tf.tensor4d(data, [K, height, width, 1]);
+    return data;
+  };
+  /** Progress of iteration t (hist filled), with maps of the masks it kept if progress maps are wanted. */
+  const report = async (t: number, masks: Float32Array | null, areaWeight: number) => {
+    const terms: Record<string, number> = { areaWeight };
+    s.areas.forEach((a, i) => {
+      terms[`reward@${a}`] = hist[i * 2 * T + t];
+      terms[`area@${a}`] = hist[(i * 2 + 1) * T + t];
+    });
+    let maps: AttributionMap[] | undefined;
+    if (masks && s.progressMapsEvery > 0 && ctx.onProgress) {
+      const current = tf.tensor4d(masks, [K, height, width, 1]);
+      const finished = finishMasks(current, s);
+      maps = toMaps(finished, s.areas);
+      tf.dispose([current, finished]);
+    }
+    ctx.onProgress?.({ step: t, total: T, terms, maps });
+    // Let the worker see a cancel message between iterations.
+    await yieldToEventLoop();
   };
   try {
-    let areaWeight = AREA_WEIGHT_INITIAL;
-    for (let t = 0; t < T; t++) {
-      if (ctx.isCancelled?.()) throw new CancelledError(`extremal perturbation cancelled at iteration ${t} of ${T}`);
-      const flipped = s.jitter && t % 2 === 0; // §1.7
-      const capture = t === T - 1 || (s.progressMapsEvery > 0 && t % s.progressMapsEvery === 0);
-      for (const chunk of chunks) {
-        // §1.8: generate, perturb, (flip), score, area term; step on −energy; clamp.
-        const st = chunk.step(areaWeight, flipped, capture, Boolean(ctx.trace));
-        if (ctx.trace) {
-          ctx.trace({
-            iteration: t, areas: chunk.indices, areaWeight, flipped, logits: st.logits!, reward: st.reward,
-            areaTerm: st.areaTerm, paramsBefore: st.paramsBefore!, grad: st.grad!, paramsAfter: st.paramsAfter!,
+    let lastMasks: Float32Array;
+    if (workerPath) {
+      lastMasks = await runPipelined(workerPath, shared, { values: hostPyramid!.levels, shape: pyramid.shape }, generator.kernel, hist, {
+        isCancelled: ctx.isCancelled,
+        onIteration: report,
+      });
+    } else {
+      let areaWeight = AREA_WEIGHT_INITIAL;
+      for (let t = 0; t < T; t++) {
+        if (ctx.isCancelled?.()) throw new CancelledError(`extremal perturbation cancelled at iteration ${t} of ${T}`);
+        const { flipped, capture } = iterationFlags(s, t);
+        for (const chunk of chunks) {
+          // §1.8: generate, perturb, (flip), score, area term; step on −energy; clamp.
+          const st = chunk.step(areaWeight, flipped, capture, Boolean(ctx.trace));
+          if (ctx.trace) {
+            ctx.trace({
+              iteration: t, areas: chunk.indices, areaWeight, flipped, logits: st.logits!, reward: st.reward,
+              areaTerm: st.areaTerm, paramsBefore: st.paramsBefore!, grad: st.grad!, paramsAfter: st.paramsAfter!,
+            });
+          }
+          chunk.indices.forEach((i, j) => {
+            hist[(i * 2) * T + t] = st.reward[j];
+            hist[(i * 2 + 1) * T + t] = st.areaTerm[j];
           });
         }
-        chunk.indices.forEach((i, j) => {
-          hist[(i * 2) * T + t] = st.reward[j];
-          hist[(i * 2 + 1) * T + t] = st.areaTerm[j];
-        });
+        await report(t, capture ? currentMasks() : null, areaWeight);
+        areaWeight *= AREA_WEIGHT_GROWTH; // after the step (§0.9 item 3)
       }
-      const terms: Record<string, number> = { areaWeight };
-      s.areas.forEach((a, i) => {
-        terms[`reward@${a}`] = hist[i * 2 * T + t];
-        terms[`area@${a}`] = hist[(i * 2 + 1) * T + t];
-      });
-      let maps: AttributionMap[] | undefined;
-      if (capture && s.progressMapsEvery > 0 && ctx.onProgress) {
-        const current = currentMasks();
-        const finished = finishMasks(current, s);
-        maps = toMaps(finished, s.areas);
-        tf.dispose([current, finished]);
-      }
-      ctx.onProgress?.({ step: t, total: T, terms, maps });
-      areaWeight *= AREA_WEIGHT_GROWTH; // after the step (§0.9 item 3)
-      // Let the worker see a cancel message between iterations.
-      await yieldToEventLoop();
+      lastMasks = currentMasks();
     }
 
     // §1.10: the masks generated at the start of the last iteration, then resize and smoothing.
-    const masks = currentMasks();
+    const masks = tf.tensor4d(lastMasks, [K, height, width, 1]);
     const finished = finishMasks(masks, s);
     const maps = toMaps(finished, s.areas);
     // Scores on the perturbed image (§1.3): target logit of apply(m̃) and apply(1 − m̃), unflipped.
@@ -168,7 +188,7 @@ async function run(input: AttributionInput, s: ExtremalSettings, ctx: ExtremalRu
     tf.dispose([masks, finished, preservedImages, inverse, deletedImages]);
     return {
       method: 'extremal', target,
-      settings: { ...s, fixed: { ...EXTREMAL_FIXED }, chunks: chunks.map((c) => c.areas) },
+      settings: { ...s, fixed: { ...EXTREMAL_FIXED }, chunks: workerPath ? s.areas.map((a) => [a]) : chunks.map((c) => c.areas), threads: workerPath ? 2 : 1 },
       maps, scores, hist, histShape: [K, 2, T], elapsedMs: performance.now() - started,
     };
   } finally {

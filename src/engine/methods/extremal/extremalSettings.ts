@@ -132,3 +132,11 @@ function resolveResize(r: unknown): boolean | [number, number] {
   if (Array.isArray(r) && r.length === 2 && r.every((v) => Number.isInteger(v) && v >= 1 && v <= 16384)) return [r[0], r[1]];
   return bad(`resize must be true, false or [width, height] in pixels, got ${JSON.stringify(r)}`);
 }
+
+/** Whether iteration t mirrors the batch (§1.7) and keeps its masks (for progress maps and the result, §1.10). */
+export function iterationFlags(s: ExtremalSettings, t: number): { flipped: boolean; capture: boolean } {
+  return {
+    flipped: s.jitter && t % 2 === 0,
+    capture: t === s.maxIter - 1 || (s.progressMapsEvery > 0 && t % s.progressMapsEvery === 0),
+  };
+}

@@ -9,9 +9,10 @@ export class HostPyramid {
   readonly pixels: number;
   readonly channels: number;
 
-  constructor(pyramid: tf.Tensor4D) {
+  /** From the pyramid tensor, or from its values [L·H·W·C] and shape (in a thread without TF.js tensors). */
+  constructor(pyramid: tf.Tensor4D | { levels: Float32Array; shape: [number, number, number, number] }) {
     const [numLevels, h, w, c] = pyramid.shape;
-    this.levels = Float32Array.from(pyramid.dataSync() as Float32Array);
+    this.levels = 'levels' in pyramid ? pyramid.levels : Float32Array.from(pyramid.dataSync() as Float32Array);
     this.numLevels = numLevels;
     this.pixels = h * w;
     this.channels = c;
