@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend/backend';
-import { stockWasmKernel } from '../../src/engine/backend/wasmGradKernels';
+import { composedDepthwiseBackpropInput, stockWasmKernel } from '../../src/engine/backend/wasmGradKernels';
 import { heapKernels } from '../../src/engine/backend/heapKernels';
 import { activationMaskGrad, convWithInputGrad, type MaskActivation } from '../../src/engine/model/convInputGrad';
 
@@ -184,5 +184,34 @@ for (const c of fewChannelCases) {
     for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) differ++;
     assert.equal(differ, 0, `${differ} of ${a.length} values differ`);
     tf.dispose([ours, theirs, dy, filter]);
+  });
+}
+
+// Depthwise input gradients (multiplier 1, channels % 4 = 0) on heapKernels.wat: bit for bit the composed path.
+const depthwiseSimdCases = [
+  { x: [1, 112, 112, 8], k: 3, s: 1, pad: 'same' },
+  { x: [2, 56, 56, 16], k: 3, s: 2, pad: 'same' },
+  { x: [1, 15, 15, 12], k: 3, s: 2, pad: 'valid' },
+  { x: [1, 13, 13, 4], k: 5, s: 3, pad: 'same' },
+  { x: [2, 9, 10, 8], k: 3, s: 1, pad: 'valid' },
+] as const;
+for (const c of depthwiseSimdCases) {
+  test(`DepthwiseConv2dNativeBackpropInput: bit for bit the composed kernel ${JSON.stringify(c)}`, async () => {
+    await initBackend('auto');
+    const backend = tf.backend() as any;
+    assert.ok(heapKernels(backend.wasm.asm.memory), 'the SIMD kernel runs');
+    const f = [c.k, c.k, c.x[3], 1] as [number, number, number, number];
+    const info = tf.backend_util.computeConv2DInfo(c.x as any, f, c.s, 1, c.pad, undefined, true);
+    const dy = tf.randomUniform([c.x[0], info.outHeight, info.outWidth, c.x[3]], -1, 1, 'float32', 5);
+    const filter = tf.randomUniform(f, -1, 1, 'float32', 6);
+    const ours = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter },
+      { strides: c.s, pad: c.pad, dilations: 1, inputShape: c.x } as any) as tf.Tensor;
+    const composed = tf.engine().makeTensorFromTensorInfo(composedDepthwiseBackpropInput(backend, dy, filter, [...c.x], info));
+    const a = await ours.data(), b = await composed.data();
+    let differ = 0;
+    for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) differ++;
+    assert.equal(a.length, b.length);
+    assert.equal(differ, 0, `${differ} of ${a.length} values differ`);
+    tf.dispose([ours, composed, dy, filter]);
   });
 }

@@ -8,6 +8,8 @@ interface HeapKernelExports {
   biasClamp(z: number, bias: number, out: number, pixels: number, channels: number, lo: number, hi: number): void;
   convBackpropInputFewChannels(dy: number, filter: number, out: number, n: number, h: number, w: number, ci: number,
     ho: number, wo: number, co: number, kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
+  depthwiseBackpropInput(dy: number, w: number, out: number, n: number, h: number, wd: number, c: number, ho: number, wo: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;

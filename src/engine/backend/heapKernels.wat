@@ -148,4 +148,72 @@
 
   (func $min (param $a i32) (param $b i32) (result i32)
     (select (local.get $a) (local.get $b) (i32.lt_s (local.get $a) (local.get $b))))
+;; dx of a depthwise convolution (channel multiplier 1, channels a multiple of 4), 4 channels per SIMD lane group.
+  ;; Each input pixel sums dy·w over its taps in the order XNNPACK's depthwise kernel visits them when the backward
+  ;; pass is a stride-1 VALID correlation of the zero-inserted, padded dy with the flipped filter (wasmGradKernels.ts
+  ;; composed it that way before): flipped taps column by column (kx descending outer, ky descending inner), in
+  ;; one float32 accumulator per channel (mul, then add; checked bit for bit against that composition). Taps that fall
+  ;; on inserted zeros or padding only ever added an exact zero to an accumulator that is never −0, so they are skipped.
+  (func (export "depthwiseBackpropInput")
+    (param $dy i32) (param $w i32) (param $out i32) (param $n i32) (param $h i32) (param $wd i32) (param $c i32)
+    (param $ho i32) (param $wo i32) (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32)
+    (param $top i32) (param $left i32)
+    (local $b i32) (local $iy i32) (local $ix i32) (local $i i32) (local $j i32) (local $r i32) (local $q i32)
+    (local $o i32) (local $rowBytes i32) (local $ch i32) (local $dyp i32) (local $wp i32) (local $dst i32)
+    (local.set $rowBytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $o (local.get $out))
+    (block $bDone (loop $bLoop
+      (br_if $bDone (i32.ge_s (local.get $b) (local.get $n)))
+      (local.set $iy (i32.const 0))
+      (block $yDone (loop $yLoop
+        (br_if $yDone (i32.ge_s (local.get $iy) (local.get $h)))
+        (local.set $ix (i32.const 0))
+        (block $xDone (loop $xLoop
+          (br_if $xDone (i32.ge_s (local.get $ix) (local.get $wd)))
+          (memory.fill (local.get $o) (i32.const 0) (local.get $rowBytes))
+          ;; flipped tap (i, j) is the filter's (kh − 1 − i, kw − 1 − j): j outer, i inner, both ascending
+          (local.set $j (i32.const 0))
+          (block $jDone (loop $jLoop
+            (br_if $jDone (i32.ge_s (local.get $j) (local.get $kw)))
+            ;; column q of dy·s: ix + left − kx·dw with kx = kw − 1 − j
+            (local.set $q (i32.sub (i32.add (local.get $ix) (local.get $left))
+              (i32.mul (i32.sub (i32.sub (local.get $kw) (i32.const 1)) (local.get $j)) (local.get $dw))))
+            (local.set $i (i32.const 0))
+            (block $iDone (loop $iLoop
+              (br_if $iDone (i32.ge_s (local.get $i) (local.get $kh)))
+              (local.set $r (i32.sub (i32.add (local.get $iy) (local.get $top))
+                (i32.mul (i32.sub (i32.sub (local.get $kh) (i32.const 1)) (local.get $i)) (local.get $dh))))
+              (if (i32.and
+                    (i32.and (i32.ge_s (local.get $r) (i32.const 0)) (i32.ge_s (local.get $q) (i32.const 0)))
+                    (i32.and
+                      (i32.and (i32.eqz (i32.rem_u (local.get $r) (local.get $sh))) (i32.eqz (i32.rem_u (local.get $q) (local.get $sw))))
+                      (i32.and (i32.lt_s (i32.div_u (local.get $r) (local.get $sh)) (local.get $ho))
+                               (i32.lt_s (i32.div_u (local.get $q) (local.get $sw)) (local.get $wo)))))
+                (then
+                  (local.set $dyp (i32.add (local.get $dy) (i32.mul (local.get $rowBytes)
+                    (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $ho)) (i32.div_u (local.get $r) (local.get $sh))) (local.get $wo))
+                      (i32.div_u (local.get $q) (local.get $sw))))))
+                  (local.set $wp (i32.add (local.get $w) (i32.mul (local.get $rowBytes)
+                    (i32.add (i32.mul (i32.sub (i32.sub (local.get $kh) (i32.const 1)) (local.get $i)) (local.get $kw))
+                      (i32.sub (i32.sub (local.get $kw) (i32.const 1)) (local.get $j))))))
+                  (local.set $dst (local.get $o))
+                  (local.set $ch (i32.const 0))
+                  (block $cDone (loop $cLoop
+                    (br_if $cDone (i32.ge_u (local.get $ch) (local.get $rowBytes)))
+                    (v128.store (i32.add (local.get $dst) (local.get $ch))
+                      (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $ch)))
+                        (f32x4.mul (v128.load (i32.add (local.get $dyp) (local.get $ch))) (v128.load (i32.add (local.get $wp) (local.get $ch))))))
+                    (local.set $ch (i32.add (local.get $ch) (i32.const 16)))
+                    (br $cLoop)))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $iLoop)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $jLoop)))
+          (local.set $o (i32.add (local.get $o) (local.get $rowBytes)))
+          (local.set $ix (i32.add (local.get $ix) (i32.const 1)))
+          (br $xLoop)))
+        (local.set $iy (i32.add (local.get $iy) (i32.const 1)))
+        (br $yLoop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bLoop))))
 )
