@@ -361,10 +361,18 @@ const biasClamp: KernelConfig = {
     const { z, bias } = inputs as { z: TensorInfo; bias: TensorInfo };
     const { lo, hi } = attrs as { lo: number; hi: number };
     const channels = z.shape[z.shape.length - 1];
-    const kernels = heapKernels(backend.wasm.asm.memory);
-    if (!kernels || channels % 4 !== 0 || bias.shape.length !== 1) throw new Error(`${BIAS_CLAMP}: unsupported input`);
+    if (channels % 4 !== 0 || bias.shape.length !== 1) throw new Error(`${BIAS_CLAMP}: unsupported input`);
     const out = backend.makeOutput(z.shape, 'float32');
-    kernels.biasClamp(heapOffset(backend, z), heapOffset(backend, bias), heapOffset(backend, out), tf.util.sizeFromShape(z.shape) / channels, channels, lo, hi);
+    const kernels = heapKernels(backend.wasm.asm.memory);
+    if (kernels) {
+      kernels.biasClamp(heapOffset(backend, z), heapOffset(backend, bias), heapOffset(backend, out), tf.util.sizeFromShape(z.shape) / channels, channels, lo, hi);
+    } else {
+      // Without SIMD: the same float32 add and clamp.
+      const zv = backend.typedArrayFromHeap(z) as Float32Array;
+      const bv = backend.typedArrayFromHeap(bias) as Float32Array;
+      const ov = backend.typedArrayFromHeap(out) as Float32Array;
+      for (let i = 0; i < ov.length; i++) ov[i] = Math.min(Math.max(Math.fround(zv[i] + bv[i % channels]), lo), hi);
+    }
     return out;
   },
 };

@@ -60,12 +60,7 @@ export class MaskSide {
 
   /** Generates, crops and perturbs; returns the network's input (a view, valid until the next call). */
   prepare(flipped: boolean, capture: boolean): Float32Array {
-    const g = this.generator.geometry;
-    const k = this.areas.length;
-    const [h, w] = g.shape;
-    const [, outW] = g.shapeOut;
-    const n = g.shapeOut[0] * outW;
-    const off = g.cropOffset;
+    const { k, h, w, outW, n, off } = this.dims();
     this.generator.forward(this.params, this.ws);
     const full = this.ws.full;
     for (let a = 0; a < k; a++) {
@@ -86,12 +81,7 @@ export class MaskSide {
 
   /** Backward from `dx`, ∂(Σ rewards)/∂(network input), through the step and clamp. */
   finish(dx: Float32Array, areaWeight: number, flipped: boolean, trace: boolean): MaskSideFinish {
-    const g = this.generator.geometry;
-    const k = this.areas.length;
-    const [h, w] = g.shape;
-    const [, outW] = g.shapeOut;
-    const n = g.shapeOut[0] * outW;
-    const off = g.cropOffset;
+    const { g, k, h, w, outW, n, off } = this.dims();
     const paramsBefore = trace ? Float32Array.from(this.params) : undefined;
     const grad = flipped ? mirrorColumns(dx, this.batchShape[0] * h, w, this.pyramid.channels, this.mirrored) : dx;
     const del = this.variant === 'delete';
@@ -120,6 +110,14 @@ export class MaskSide {
     for (let i = 0; i < dEnergy.length; i++) this.grad[i] = -dEnergy[i];
     this.sgd.stepAndClamp(this.params, this.grad, 0, 1);
     return trace ? { areaTerm, paramsBefore, grad: Float32Array.from(this.grad), paramsAfter: Float32Array.from(this.params) } : { areaTerm };
+  }
+
+  /** Sizes: k masks of H×W, cropped at `off` from full masks of n = H'×W' pixels. */
+  private dims() {
+    const g = this.generator.geometry;
+    const [h, w] = g.shape;
+    const [, outW] = g.shapeOut;
+    return { g, k: this.areas.length, h, w, outW, n: g.shapeOut[0] * outW, off: g.cropOffset };
   }
 
   /** The cropped masks [k·H·W] captured by the last `prepare` that was asked to (null before any). */
