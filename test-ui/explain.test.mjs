@@ -96,7 +96,14 @@ test('right-click an image → model, class, method → the panel shows the live
   // Watch for the live mask while the optimisation runs; the overlay replaces it when the result arrives.
   let liveSteps = new Set();
   const deadline = Date.now() + 480_000;
+  let lastLog = 0;
   while (Date.now() < deadline && !(await overlay.count())) {
+    if (Date.now() - lastLog > 3000) {
+      lastLog = Date.now();
+      const frames = await page.locator('iframe.webview').evaluateAll((fs) => fs.map((f) => `${f.className}|${f.title}|${f.getAttribute('name') ?? ''}`.slice(0, 80)));
+      const text = await frame.locator('[data-testid="progress-text"]').first().textContent({ timeout: 500 }).catch(() => '(none)');
+      log(`${secs()}: webviews [${frames.join(' ; ')}]; progress ${text}`);
+    }
     const live = frame.locator('canvas[data-testid="live-mask"]');
     if (await live.count()) {
       const step = await live.getAttribute('data-step').catch(() => null);
