@@ -1,6 +1,9 @@
 // Extremal perturbation as an AttributionMethod: validation before work, progress, cancellation, chunking,
 // resize/smooth and cleanup, on a tiny differentiable stand-in model (fast; the faithfulness checks with MobileNet
 // are in extremalTrace.test.ts).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import path from 'node:path';
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,6 +11,10 @@ import { initBackend } from '../../src/engine/backend/backend';
 import { CancelledError, EngineError } from '../../src/engine/errors';
 import type { EngineModel } from '../../src/engine/model/modelTypes';
 import { type ExtremalTraceStep, extremalPerturbation } from '../../src/engine/methods/extremal/extremal';
+import { HostPyramid } from '../../src/engine/methods/extremal/hostPyramid';
+import { MaskGenerator } from '../../src/engine/methods/extremal/maskGenerator';
+import { buildPyramid } from '../../src/engine/methods/extremal/perturbationPyramid';
+import { runPipelined } from '../../src/engine/methods/extremal/pipelinedAreas';
 
 const H = 40;
 /** Scores: class 0 = mean brightness of the left half, class 1 = of the right half, class 2 = their difference. */
@@ -170,5 +177,30 @@ test('the host-side loop reproduces the all-tensor loop step by step (variants, 
       [...results.tensor.scores.preserved!, ...results.tensor.scores.deleted!], 'scores');
     // The run moved: otherwise agreement would prove nothing.
     assert.ok(traces.host.at(-1)!.paramsAfter.some((v) => v < 0.99), `${c.variant}: parameters moved`);
+  }
+});
+
+test('a mask thread that crashes or exits fails the run with a clear error, and frees everything', async () => {
+  const s = extremalPerturbation.resolveSettings({ areas: [0.1, 0.3], maxIter: 20, step: 4, sigma: 4 }, { model, input, target: 0 });
+  const ctx = { model, target: 0, settings: s, generator: new MaskGenerator(H, H, s.step, s.sigma), pyramid: buildPyramid(input, 'blur', s.numLevels) };
+  const levels = { values: new HostPyramid(ctx.pyramid).levels, shape: ctx.pyramid.shape };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnnlens-maskworker-'));
+  try {
+    for (const [script, expected] of [
+      ['throw new Error("boom in the mask thread");', /mask thread crashed: boom in the mask thread/],
+      ['process.exit(3);', /mask thread exited \(code 3\)/],
+      ['require("node:worker_threads").parentPort.postMessage({ type: "input", area: "x" });', /unexpected message/],
+    ] as const) {
+      const file = path.join(dir, 'worker.js');
+      fs.writeFileSync(file, script);
+      const before = tf.memory().numTensors;
+      await assert.rejects(runPipelined(file, ctx, levels, 'auto', new Float32Array(2 * 2 * 20), { onIteration: () => undefined }),
+        (e: unknown) => e instanceof EngineError && expected.test(e.message), script);
+      assert.equal(tf.memory().numTensors, before);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    ctx.pyramid.dispose();
+    ctx.generator.dispose();
   }
 });
