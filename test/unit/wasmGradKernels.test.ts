@@ -194,6 +194,10 @@ const depthwiseSimdCases = [
   { x: [1, 15, 15, 12], k: 3, s: 2, pad: 'valid' },
   { x: [1, 13, 13, 4], k: 5, s: 3, pad: 'same' },
   { x: [2, 9, 10, 8], k: 3, s: 1, pad: 'valid' },
+  // channel blocks of 16, 8 and 4 (28 = 16 + 8 + 4), a wide layer, a dilated filter
+  { x: [2, 11, 9, 28], k: 3, s: 2, pad: 'same' },
+  { x: [1, 7, 7, 256], k: 3, s: 1, pad: 'same' },
+  { x: [1, 12, 11, 20], k: 3, s: 1, pad: 'same', d: 2 },
 ] as const;
 for (const c of depthwiseSimdCases) {
   test(`DepthwiseConv2dNativeBackpropInput: bit for bit the composed kernel ${JSON.stringify(c)}`, async () => {
@@ -201,11 +205,12 @@ for (const c of depthwiseSimdCases) {
     const backend = tf.backend() as any;
     assert.ok(heapKernels(backend.wasm.asm.memory), 'the SIMD kernel runs');
     const f = [c.k, c.k, c.x[3], 1] as [number, number, number, number];
-    const info = tf.backend_util.computeConv2DInfo(c.x as any, f, c.s, 1, c.pad, undefined, true);
+    const dilation = 'd' in c ? c.d : 1;
+    const info = tf.backend_util.computeConv2DInfo(c.x as any, f, c.s, dilation, c.pad, undefined, true);
     const dy = tf.randomUniform([c.x[0], info.outHeight, info.outWidth, c.x[3]], -1, 1, 'float32', 5);
     const filter = tf.randomUniform(f, -1, 1, 'float32', 6);
     const ours = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter },
-      { strides: c.s, pad: c.pad, dilations: 1, inputShape: c.x } as any) as tf.Tensor;
+      { strides: c.s, pad: c.pad, dilations: dilation, inputShape: c.x } as any) as tf.Tensor;
     const composed = tf.engine().makeTensorFromTensorInfo(composedDepthwiseBackpropInput(backend, dy, filter, [...c.x], info));
     const a = await ours.data(), b = await composed.data();
     let differ = 0;

@@ -9,7 +9,7 @@ interface HeapKernelExports {
   convBackpropInputFewChannels(dy: number, filter: number, out: number, n: number, h: number, w: number, ci: number,
     ho: number, wo: number, co: number, kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
   depthwiseBackpropInput(dy: number, w: number, out: number, n: number, h: number, wd: number, c: number, ho: number, wo: number,
-    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number): void;
+    rows: number, cols: number, kh: number, kw: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;

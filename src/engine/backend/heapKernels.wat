@@ -148,72 +148,137 @@
 
   (func $min (param $a i32) (param $b i32) (result i32)
     (select (local.get $a) (local.get $b) (i32.lt_s (local.get $a) (local.get $b))))
-;; dx of a depthwise convolution (channel multiplier 1, channels a multiple of 4), 4 channels per SIMD lane group.
-  ;; Each input pixel sums dy·w over its taps in the order XNNPACK's depthwise kernel visits them when the backward
-  ;; pass is a stride-1 VALID correlation of the zero-inserted, padded dy with the flipped filter (wasmGradKernels.ts
-  ;; composed it that way before): flipped taps column by column (kx descending outer, ky descending inner), in
-  ;; one float32 accumulator per channel (mul, then add; checked bit for bit against that composition). Taps that fall
-  ;; on inserted zeros or padding only ever added an exact zero to an accumulator that is never −0, so they are skipped.
+;; dx of a depthwise convolution (channel multiplier 1, channels a multiple of 4). Each input pixel sums dy·w over
+  ;; its taps in the order XNNPACK's depthwise kernel visits them when the backward pass is a stride-1 VALID
+  ;; correlation of the zero-inserted, padded dy with the flipped filter (wasmGradKernels.ts composed it that way
+  ;; before): flipped taps column by column (kx descending outer, ky descending inner), in one float32 accumulator per
+  ;; channel (mul, then add; checked bit for bit against that composition). Taps that fall on inserted zeros or
+  ;; padding only ever added an exact zero to an accumulator that is never −0, so they are skipped.
+  ;; The caller lists each input row's and column's contributing taps in that order (no division here):
+  ;;   rows[iy] = count, then (dy row byte offset, filter row byte offset) per tap    (1 + 2·kh int32 per row)
+  ;;   cols[ix] = count, then (dy column byte offset, filter column byte offset)      (1 + 2·kw int32 per column)
+  ;; Channels go 16, then 8, then 4 at a time, with as many independent accumulators (the adds' latency bound).
   (func (export "depthwiseBackpropInput")
     (param $dy i32) (param $w i32) (param $out i32) (param $n i32) (param $h i32) (param $wd i32) (param $c i32)
-    (param $ho i32) (param $wo i32) (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32)
-    (param $top i32) (param $left i32)
-    (local $b i32) (local $iy i32) (local $ix i32) (local $i i32) (local $j i32) (local $r i32) (local $q i32)
-    (local $o i32) (local $rowBytes i32) (local $ch i32) (local $dyp i32) (local $wp i32) (local $dst i32)
+    (param $ho i32) (param $wo i32) (param $rows i32) (param $cols i32) (param $kh i32) (param $kw i32)
+    (local $b i32) (local $iy i32) (local $ix i32) (local $o i32) (local $rowBytes i32) (local $dyB i32)
+    (local $rp i32) (local $cp i32) (local $g i32) (local $rowStride i32) (local $colStride i32)
     (local.set $rowBytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $rowStride (i32.shl (i32.add (i32.shl (local.get $kh) (i32.const 1)) (i32.const 1)) (i32.const 2)))
+    (local.set $colStride (i32.shl (i32.add (i32.shl (local.get $kw) (i32.const 1)) (i32.const 1)) (i32.const 2)))
     (local.set $o (local.get $out))
     (block $bDone (loop $bLoop
       (br_if $bDone (i32.ge_s (local.get $b) (local.get $n)))
+      (local.set $dyB (i32.add (local.get $dy) (i32.mul (i32.mul (i32.mul (local.get $b) (local.get $ho)) (local.get $wo)) (local.get $rowBytes))))
       (local.set $iy (i32.const 0))
+      (local.set $rp (local.get $rows))
       (block $yDone (loop $yLoop
         (br_if $yDone (i32.ge_s (local.get $iy) (local.get $h)))
         (local.set $ix (i32.const 0))
+        (local.set $cp (local.get $cols))
         (block $xDone (loop $xLoop
           (br_if $xDone (i32.ge_s (local.get $ix) (local.get $wd)))
-          (memory.fill (local.get $o) (i32.const 0) (local.get $rowBytes))
-          ;; flipped tap (i, j) is the filter's (kh − 1 − i, kw − 1 − j): j outer, i inner, both ascending
-          (local.set $j (i32.const 0))
-          (block $jDone (loop $jLoop
-            (br_if $jDone (i32.ge_s (local.get $j) (local.get $kw)))
-            ;; column q of dy·s: ix + left − kx·dw with kx = kw − 1 − j
-            (local.set $q (i32.sub (i32.add (local.get $ix) (local.get $left))
-              (i32.mul (i32.sub (i32.sub (local.get $kw) (i32.const 1)) (local.get $j)) (local.get $dw))))
-            (local.set $i (i32.const 0))
-            (block $iDone (loop $iLoop
-              (br_if $iDone (i32.ge_s (local.get $i) (local.get $kh)))
-              (local.set $r (i32.sub (i32.add (local.get $iy) (local.get $top))
-                (i32.mul (i32.sub (i32.sub (local.get $kh) (i32.const 1)) (local.get $i)) (local.get $dh))))
-              (if (i32.and
-                    (i32.and (i32.ge_s (local.get $r) (i32.const 0)) (i32.ge_s (local.get $q) (i32.const 0)))
-                    (i32.and
-                      (i32.and (i32.eqz (i32.rem_u (local.get $r) (local.get $sh))) (i32.eqz (i32.rem_u (local.get $q) (local.get $sw))))
-                      (i32.and (i32.lt_s (i32.div_u (local.get $r) (local.get $sh)) (local.get $ho))
-                               (i32.lt_s (i32.div_u (local.get $q) (local.get $sw)) (local.get $wo)))))
-                (then
-                  (local.set $dyp (i32.add (local.get $dy) (i32.mul (local.get $rowBytes)
-                    (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $ho)) (i32.div_u (local.get $r) (local.get $sh))) (local.get $wo))
-                      (i32.div_u (local.get $q) (local.get $sw))))))
-                  (local.set $wp (i32.add (local.get $w) (i32.mul (local.get $rowBytes)
-                    (i32.add (i32.mul (i32.sub (i32.sub (local.get $kh) (i32.const 1)) (local.get $i)) (local.get $kw))
-                      (i32.sub (i32.sub (local.get $kw) (i32.const 1)) (local.get $j))))))
-                  (local.set $dst (local.get $o))
-                  (local.set $ch (i32.const 0))
-                  (block $cDone (loop $cLoop
-                    (br_if $cDone (i32.ge_u (local.get $ch) (local.get $rowBytes)))
-                    (v128.store (i32.add (local.get $dst) (local.get $ch))
-                      (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $ch)))
-                        (f32x4.mul (v128.load (i32.add (local.get $dyp) (local.get $ch))) (v128.load (i32.add (local.get $wp) (local.get $ch))))))
-                    (local.set $ch (i32.add (local.get $ch) (i32.const 16)))
-                    (br $cLoop)))))
-              (local.set $i (i32.add (local.get $i) (i32.const 1)))
-              (br $iLoop)))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br $jLoop)))
+          (local.set $g (i32.const 0))
+          (block $g16Done (loop $g16
+            (br_if $g16Done (i32.gt_u (i32.add (local.get $g) (i32.const 64)) (local.get $rowBytes)))
+            (call $dwTaps4 (local.get $dyB) (local.get $w) (i32.add (local.get $o) (local.get $g)) (local.get $rp) (local.get $cp) (local.get $g))
+            (local.set $g (i32.add (local.get $g) (i32.const 64)))
+            (br $g16)))
+          (if (i32.le_u (i32.add (local.get $g) (i32.const 32)) (local.get $rowBytes)) (then
+            (call $dwTaps2 (local.get $dyB) (local.get $w) (i32.add (local.get $o) (local.get $g)) (local.get $rp) (local.get $cp) (local.get $g))
+            (local.set $g (i32.add (local.get $g) (i32.const 32)))))
+          (if (i32.le_u (i32.add (local.get $g) (i32.const 16)) (local.get $rowBytes)) (then
+            (call $dwTaps1 (local.get $dyB) (local.get $w) (i32.add (local.get $o) (local.get $g)) (local.get $rp) (local.get $cp) (local.get $g))))
           (local.set $o (i32.add (local.get $o) (local.get $rowBytes)))
+          (local.set $cp (i32.add (local.get $cp) (local.get $colStride)))
           (local.set $ix (i32.add (local.get $ix) (i32.const 1)))
           (br $xLoop)))
+        (local.set $rp (i32.add (local.get $rp) (local.get $rowStride)))
         (local.set $iy (i32.add (local.get $iy) (i32.const 1)))
         (br $yLoop)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bLoop))))
+
+  ;; 16 channels at byte offset g of one input pixel: its taps (column list outer, row list inner) into 4 accumulators.
+  (func $dwTaps4 (param $dyB i32) (param $w i32) (param $o i32) (param $rp i32) (param $cp i32) (param $g i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $cn i32) (local $cq i32) (local $rn i32) (local $rq i32) (local $dc i32) (local $wc i32) (local $d i32) (local $f i32)
+    (local.set $cn (i32.load (local.get $cp)))
+    (local.set $cq (i32.add (local.get $cp) (i32.const 4)))
+    (block $cDone (loop $cLoop
+      (br_if $cDone (i32.eqz (local.get $cn)))
+      (local.set $dc (i32.add (i32.add (local.get $dyB) (local.get $g)) (i32.load (local.get $cq))))
+      (local.set $wc (i32.add (i32.add (local.get $w) (local.get $g)) (i32.load offset=4 (local.get $cq))))
+      (local.set $rn (i32.load (local.get $rp)))
+      (local.set $rq (i32.add (local.get $rp) (i32.const 4)))
+      (block $rDone (loop $rLoop
+        (br_if $rDone (i32.eqz (local.get $rn)))
+        (local.set $d (i32.add (local.get $dc) (i32.load (local.get $rq))))
+        (local.set $f (i32.add (local.get $wc) (i32.load offset=4 (local.get $rq))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (local.get $d)) (v128.load (local.get $f)))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (local.get $d)) (v128.load offset=16 (local.get $f)))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load offset=32 (local.get $d)) (v128.load offset=32 (local.get $f)))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load offset=48 (local.get $d)) (v128.load offset=48 (local.get $f)))))
+        (local.set $rq (i32.add (local.get $rq) (i32.const 8)))
+        (local.set $rn (i32.sub (local.get $rn) (i32.const 1)))
+        (br $rLoop)))
+      (local.set $cq (i32.add (local.get $cq) (i32.const 8)))
+      (local.set $cn (i32.sub (local.get $cn) (i32.const 1)))
+      (br $cLoop)))
+    (v128.store (local.get $o) (local.get $a0))
+    (v128.store offset=16 (local.get $o) (local.get $a1))
+    (v128.store offset=32 (local.get $o) (local.get $a2))
+    (v128.store offset=48 (local.get $o) (local.get $a3)))
+
+  ;; The same for 8 channels.
+  (func $dwTaps2 (param $dyB i32) (param $w i32) (param $o i32) (param $rp i32) (param $cp i32) (param $g i32)
+    (local $a0 v128) (local $a1 v128)
+    (local $cn i32) (local $cq i32) (local $rn i32) (local $rq i32) (local $dc i32) (local $wc i32) (local $d i32) (local $f i32)
+    (local.set $cn (i32.load (local.get $cp)))
+    (local.set $cq (i32.add (local.get $cp) (i32.const 4)))
+    (block $cDone (loop $cLoop
+      (br_if $cDone (i32.eqz (local.get $cn)))
+      (local.set $dc (i32.add (i32.add (local.get $dyB) (local.get $g)) (i32.load (local.get $cq))))
+      (local.set $wc (i32.add (i32.add (local.get $w) (local.get $g)) (i32.load offset=4 (local.get $cq))))
+      (local.set $rn (i32.load (local.get $rp)))
+      (local.set $rq (i32.add (local.get $rp) (i32.const 4)))
+      (block $rDone (loop $rLoop
+        (br_if $rDone (i32.eqz (local.get $rn)))
+        (local.set $d (i32.add (local.get $dc) (i32.load (local.get $rq))))
+        (local.set $f (i32.add (local.get $wc) (i32.load offset=4 (local.get $rq))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (local.get $d)) (v128.load (local.get $f)))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (local.get $d)) (v128.load offset=16 (local.get $f)))))
+        (local.set $rq (i32.add (local.get $rq) (i32.const 8)))
+        (local.set $rn (i32.sub (local.get $rn) (i32.const 1)))
+        (br $rLoop)))
+      (local.set $cq (i32.add (local.get $cq) (i32.const 8)))
+      (local.set $cn (i32.sub (local.get $cn) (i32.const 1)))
+      (br $cLoop)))
+    (v128.store (local.get $o) (local.get $a0))
+    (v128.store offset=16 (local.get $o) (local.get $a1)))
+
+  ;; The same for 4 channels.
+  (func $dwTaps1 (param $dyB i32) (param $w i32) (param $o i32) (param $rp i32) (param $cp i32) (param $g i32)
+    (local $a0 v128)
+    (local $cn i32) (local $cq i32) (local $rn i32) (local $rq i32) (local $dc i32) (local $wc i32) (local $d i32) (local $f i32)
+    (local.set $cn (i32.load (local.get $cp)))
+    (local.set $cq (i32.add (local.get $cp) (i32.const 4)))
+    (block $cDone (loop $cLoop
+      (br_if $cDone (i32.eqz (local.get $cn)))
+      (local.set $dc (i32.add (i32.add (local.get $dyB) (local.get $g)) (i32.load (local.get $cq))))
+      (local.set $wc (i32.add (i32.add (local.get $w) (local.get $g)) (i32.load offset=4 (local.get $cq))))
+      (local.set $rn (i32.load (local.get $rp)))
+      (local.set $rq (i32.add (local.get $rp) (i32.const 4)))
+      (block $rDone (loop $rLoop
+        (br_if $rDone (i32.eqz (local.get $rn)))
+        (local.set $d (i32.add (local.get $dc) (i32.load (local.get $rq))))
+        (local.set $f (i32.add (local.get $wc) (i32.load offset=4 (local.get $rq))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (local.get $d)) (v128.load (local.get $f)))))
+        (local.set $rq (i32.add (local.get $rq) (i32.const 8)))
+        (local.set $rn (i32.sub (local.get $rn) (i32.const 1)))
+        (br $rLoop)))
+      (local.set $cq (i32.add (local.get $cq) (i32.const 8)))
+      (local.set $cn (i32.sub (local.get $cn) (i32.const 1)))
+      (br $cLoop)))
+    (v128.store (local.get $o) (local.get $a0)))
 )

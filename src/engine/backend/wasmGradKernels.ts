@@ -152,8 +152,29 @@ function depthwiseBackpropInputSimd(backend: Backend, dy: TensorInfo, filter: Te
   if (!kernels || m !== 1 || c % 4 !== 0) return null;
   const { batchSize: n, inHeight: h, inWidth: w, outHeight: ho, outWidth: wo } = info;
   const out = backend.makeOutput([n, h, w, c], 'float32');
+  const rowLength = 1 + 2 * kh, colLength = 1 + 2 * kw;
+  const tables = backend.makeOutput([h * rowLength + w * colLength], 'int32');
+  const t = backend.typedArrayFromHeap(tables) as Int32Array;
+  const pixelBytes = 4 * c;
+  // Input row iy takes dy row r/s from the flipped filter row i where r = iy + pad − (k − 1 − i)·dilation is a
+  // multiple of the stride inside dy (ENGINE_NOTES §3.2); likewise columns. Rows are listed per iy, columns per ix.
+  const list = (at: number, pos: number, k: number, pad: number, dil: number, stride: number, size: number, dyStep: number, wStep: number) => {
+    let count = 0;
+    for (let i = 0; i < k; i++) {
+      const r = pos + pad - (k - 1 - i) * dil;
+      if (r < 0 || r % stride !== 0 || r / stride >= size) continue;
+      t[at + 1 + 2 * count] = (r / stride) * dyStep;
+      t[at + 2 + 2 * count] = (k - 1 - i) * wStep;
+      count++;
+    }
+    t[at] = count;
+  };
+  for (let iy = 0; iy < h; iy++) list(iy * rowLength, iy, kh, info.padInfo.top, info.dilationHeight, info.strideHeight, ho, wo * pixelBytes, kw * pixelBytes);
+  for (let ix = 0; ix < w; ix++) list(h * rowLength + ix * colLength, ix, kw, info.padInfo.left, info.dilationWidth, info.strideWidth, wo, pixelBytes, pixelBytes);
+  const at = heapOffset(backend, tables);
   kernels.depthwiseBackpropInput(heapOffset(backend, dy), heapOffset(backend, filter), heapOffset(backend, out),
-    n, h, w, c, ho, wo, kh, kw, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left);
+    n, h, w, c, ho, wo, at, at + 4 * h * rowLength, kh, kw);
+  backend.disposeData(tables.dataId);
   return out;
 }
 
