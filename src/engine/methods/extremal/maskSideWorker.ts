@@ -1,7 +1,7 @@
 // The mask thread of the pipelined extremal loop (pipelinedAreas.ts): one MaskSide per area, stepping each as soon
 // as the network thread has scored it, so that one area's mask work overlaps the next area's network pass.
-import * as os from 'node:os';
 import { parentPort } from 'node:worker_threads';
+import { HELPER_THREAD_NICE, lowerThisThreadPriority } from '../../worker/threadPriority';
 import { iterationFlags } from './extremalSettings';
 import { HostPyramid } from './hostPyramid';
 import { MaskGenerator } from './maskGenerator';
@@ -10,11 +10,8 @@ import { MaskSide } from './maskSide';
 
 if (!parentPort) throw new Error('maskSideWorker runs in a worker thread');
 const port = parentPort;
-// This thread only borrows a second core: on Linux, where priorities are per thread (pid 0 = the calling thread),
-// it yields to everything else, VS Code's own processes first. Elsewhere the call would renice the whole process.
-if (process.platform === 'linux') {
-  try { os.setPriority(0, 10); } catch { /* not permitted: run at normal priority */ }
-}
+// This thread only borrows a second core: it yields to everything else, the network's thread included.
+lowerThisThreadPriority(HELPER_THREAD_NICE);
 
 let state: { init: MaskSideInit; sides: MaskSide[]; inputs: Float32Array[]; grads: Float32Array[] } | null = null;
 
