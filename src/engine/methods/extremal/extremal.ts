@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CancelledError } from '../../errors';
 import type { AttributionInput, AttributionMap, AttributionMethod, AttributionResult, RunContext } from '../attributionMethod';
-import { AREA_WEIGHT_GROWTH, AREA_WEIGHT_INITIAL } from './areaTerm';
+import { areaWeightAt } from './areaTerm';
 import type { ChunkContext, ChunkOptimizer } from './chunkOptimizer';
 import { EXTREMAL_FIXED, type ExtremalSettings, iterationFlags, resolveExtremalSettings } from './extremalSettings';
 import { imsmooth } from './gaussianSmoothing';
@@ -148,8 +148,9 @@ async function run(input: AttributionInput, s: ExtremalSettings, ctx: ExtremalRu
         onIteration: report,
       });
     } else {
-      let areaWeight = AREA_WEIGHT_INITIAL;
       for (let t = 0; t < T; t++) {
+        // λ grows after each step (§0.9 item 3): iteration t uses 300·1.0035^t, multiplied up as the reference does.
+        const areaWeight = areaWeightAt(t);
         if (ctx.isCancelled?.()) throw new CancelledError(`extremal perturbation cancelled at iteration ${t} of ${T}`);
         const { flipped, capture } = iterationFlags(s, t);
         for (const chunk of chunks) {
@@ -167,7 +168,6 @@ async function run(input: AttributionInput, s: ExtremalSettings, ctx: ExtremalRu
           });
         }
         await report(t, capture ? currentMasks() : null, areaWeight);
-        areaWeight *= AREA_WEIGHT_GROWTH; // after the step (§0.9 item 3)
       }
       lastMasks = currentMasks();
     }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, EngineError } from '../../errors';
-import { AREA_WEIGHT_GROWTH, AREA_WEIGHT_INITIAL } from './areaTerm';
+import { areaWeightAt } from './areaTerm';
 import type { ChunkContext } from './chunkOptimizer';
 import type { GeneratorKernel } from './maskGenerator';
 import { type FromMaskSide, type MaskSideDone, type MaskSideInput, type ToMaskSide, isFromMaskSide } from './maskSideProtocol';
@@ -95,20 +95,18 @@ export async function runPipelined(workerPath: string, ctx: ChunkContext, levels
     if (!kept.has(t)) kept.set(t, new Float32Array(K * pixels));
     kept.get(t)!.set(mask, a * pixels);
   };
-  const weights: number[] = [];
   const report = async (t: number) => {
     const masks = kept.get(t) ?? null;
     if (t < T - 1) kept.delete(t);
-    await hooks.onIteration(t, masks, weights[t]);
+    await hooks.onIteration(t, masks, areaWeightAt(t));
   };
   try {
     send({
       type: 'init', height, width, settings: s, kernel, levels: levels.values, levelsShape: levels.shape,
       inputs: inputBuffers, grads: gradBuffers,
     });
-    let areaWeight = AREA_WEIGHT_INITIAL;
     for (let t = 0; t < T; t++) {
-      weights.push(areaWeight);
+      const areaWeight = areaWeightAt(t);
       if (hooks.isCancelled?.()) throw new CancelledError(`extremal perturbation cancelled at iteration ${t} of ${T}`);
       for (let a = 0; a < K; a++) {
         const m: MaskSideInput = await expect(inbox, a, 'input', t);
@@ -121,7 +119,6 @@ export async function runPipelined(workerPath: string, ctx: ChunkContext, levels
       }
       // Iteration t − 1's area terms came with iteration t's inputs.
       if (t > 0) await report(t - 1);
-      areaWeight *= AREA_WEIGHT_GROWTH; // after the step (§0.9 item 3)
     }
     for (let a = 0; a < K; a++) {
       const m: MaskSideDone = await expect(inbox, a, 'done');
