@@ -136,11 +136,14 @@ export class MaskWorkspace {
   /** Per block and pixel class: Σe and Σz·e in the forward pass, the two gradient factors in the backward pass. */
   readonly accA: Float64Array;
   readonly accB: Float64Array;
+  /** Per mask, where the wasm kernel keeps the forward pass's exps for the backward: (slot, stamp), −1 for none. */
+  readonly expSlot: Float64Array;
 
   /** `distinct` empty: no exponential table (the wasm kernel tabulates in its own memory). */
   constructor(readonly k: number, pixels: number, cells: number, distinct: Float64Array, blockSlots: number) {
     this.accA = new Float64Array(blockSlots);
     this.accB = new Float64Array(blockSlots);
+    this.expSlot = new Float64Array(2 * k).fill(-1);
     const nw = distinct.length;
     this.full = new Float32Array(k * pixels);
     this.pooled = new Float64Array(k * pixels);
