@@ -83,7 +83,8 @@ export class SmoothMaxKernel {
     const nw = layout.distinct.length;
     // Groups of eight blocks in the forward.
     this.nbxV = Math.ceil(nbx / 8) * 8;
-    this.inWV = ceil4(inW);
+    // Cells in groups of eight in the backward.
+    this.inWV = Math.ceil(inW / 8) * 8;
     // Wide enough for the forward's window test (4 + R − 1 columns from any block group) and the backward's cells.
     this.pw = ceil4(Math.max(this.nbxV + R + 3, g.padding + this.inWV));
     // u1/u2 rows start `uo` floats early so that blocks left of the grid (bX ≥ −(R−1) + padding) read zeros.

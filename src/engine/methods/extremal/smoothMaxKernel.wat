@@ -27,7 +27,7 @@
 ;;   Boff  i32 [R·R][C]           backward: byte offset in T of the weight of tap (ky, kx), class c, at [ky·R + kx][c]
 ;;   den, num  f64 [nby][C][nbxV] per block (bY, bX) and class: Σe and Σz·e (forward output), nbxV a multiple of 8
 ;;   u1, u2    f32 [nby][C][UW]   per block and class, block column bX at uo + bX, zeros elsewhere (backward input)
-;;   grad  f32 [inH][inWV]        ∂/∂P (backward output)
+;;   grad  f32 [inH][inWV]        ∂/∂P (backward output), inWV a multiple of 8
 (module
   (memory (export "memory") 1)
 
@@ -244,7 +244,8 @@
     (param $inH i32) (param $inWV i32) (param $PW i32) (param $E i32) (param $cached i32)
     (local $i i32) (local $jc i32) (local $ky i32) (local $kx i32) (local $bY i32) (local $q i32) (local $row i32)
     (local $b i32) (local $o i32) (local $to i32) (local $col i32) (local $stride i32) (local $half i32) (local $e i32)
-    (local $acc v128) (local $lo v128) (local $hi v128)
+    (local $acc v128) (local $lo v128) (local $hi v128) (local $acc2 v128) (local $lo2 v128) (local $hi2 v128)
+    (local $tz i32) (local $u i32)
     (local.set $stride (i32.shl (local.get $UW) (i32.const 2)))
     (local.set $half (i32.shl (local.get $PW) (i32.const 2)))
     (loop $rows
@@ -261,6 +262,8 @@
         (local.set $col (i32.shl (i32.add (local.get $jc) (local.get $pad)) (i32.const 2)))
         (local.set $lo (v128.const i32x4 0 0 0 0))
         (local.set $hi (v128.const i32x4 0 0 0 0))
+        (local.set $lo2 (v128.const i32x4 0 0 0 0))
+        (local.set $hi2 (v128.const i32x4 0 0 0 0))
         (local.set $ky (i32.const 0))
         (loop $kys
           (local.set $bY (i32.add (i32.sub (local.get $i) (local.get $ky)) (local.get $pad)))
@@ -273,23 +276,35 @@
                 (local.set $b (i32.shl (i32.add (i32.mul (i32.mul (local.get $bY) (local.get $C)) (local.get $UW))
                   (i32.add (local.get $uo) (i32.add (i32.sub (local.get $jc) (local.get $kx)) (local.get $pad)))) (i32.const 2)))
                 (local.set $acc (v128.const i32x4 0 0 0 0))
+                (local.set $acc2 (v128.const i32x4 0 0 0 0))
                 (local.set $q (i32.const 0))
                 (loop $classes
+                  ;; Two independent chains (cells jc…jc+3 and jc+4…jc+7): each float32 sum waits on its last add.
                   (local.set $to (i32.add (i32.add (local.get $T) (i32.load (local.get $o))) (local.get $col)))
+                  (local.set $tz (i32.add (local.get $to) (local.get $half)))
+                  (local.set $u (i32.add (local.get $u1) (local.get $b)))
                   (local.set $acc (f32x4.add (local.get $acc) (f32x4.add
-                    (f32x4.mul (v128.load (local.get $to)) (v128.load (i32.add (local.get $u1) (local.get $b))))
-                    (f32x4.mul (v128.load (i32.add (local.get $to) (local.get $half))) (v128.load (i32.add (local.get $u2) (local.get $b)))))))
+                    (f32x4.mul (v128.load (local.get $to)) (v128.load (local.get $u)))
+                    (f32x4.mul (v128.load (local.get $tz)) (v128.load (i32.add (local.get $u2) (local.get $b)))))))
+                  (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.add
+                    (f32x4.mul (v128.load offset=16 (local.get $to)) (v128.load offset=16 (local.get $u)))
+                    (f32x4.mul (v128.load offset=16 (local.get $tz)) (v128.load offset=16 (i32.add (local.get $u2) (local.get $b)))))))
                   (local.set $b (i32.add (local.get $b) (local.get $stride)))
                   (local.set $o (i32.add (local.get $o) (i32.const 4)))
                   (br_if $classes (i32.lt_u (local.tee $q (i32.add (local.get $q) (i32.const 1))) (local.get $C))))
                 (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $acc))))
                 (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
                   (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc)))))
+                (local.set $lo2 (f64x2.add (local.get $lo2) (f64x2.promote_low_f32x4 (local.get $acc2))))
+                (local.set $hi2 (f64x2.add (local.get $hi2) (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc2) (local.get $acc2)))))
                 (br_if $kxs (i32.lt_u (local.tee $kx (i32.add (local.get $kx) (i32.const 1))) (local.get $R))))))
           (br_if $kys (i32.lt_u (local.tee $ky (i32.add (local.get $ky) (i32.const 1))) (local.get $R))))
-        (v128.store (i32.add (local.get $grad) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $inWV)) (local.get $jc)) (i32.const 2)))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-            (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
-        (br_if $cols (i32.lt_u (local.tee $jc (i32.add (local.get $jc) (i32.const 4))) (local.get $inWV))))
+        (local.set $to (i32.add (local.get $grad) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $inWV)) (local.get $jc)) (i32.const 2))))
+        (v128.store (local.get $to) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+        (v128.store offset=16 (local.get $to) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (local.get $lo2)) (f32x4.demote_f64x2_zero (local.get $hi2))))
+        (br_if $cols (i32.lt_u (local.tee $jc (i32.add (local.get $jc) (i32.const 8))) (local.get $inWV))))
       (br_if $rows (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $inH)))))
 )
