@@ -85,8 +85,8 @@ export function kthSmallest(values: Float32Array, k: number): number {
 
 /**
  * kthSmallest, when the answer is expected near `guess`: one pass counts the values below guess − halfWidth and
- * gathers those within halfWidth of it; if rank k falls among the gathered ones they alone are sorted. Else (a bad
- * guess) the radix selection. Either way the k-th smallest value (equal values are interchangeable: only their value
+ * gathers those within halfWidth of it; if rank k falls among the gathered ones (and they are few) they alone are
+ * sorted. Else (a bad guess) the radix selection. Either way the k-th smallest value (equal values are interchangeable: only their value
  * is returned), at a few times less than the radix selection's cost when the guess is good.
  */
 export function kthSmallestNear(values: Float32Array, k: number, guess: number, halfWidth: number): number {
@@ -100,7 +100,8 @@ export function kthSmallestNear(values: Float32Array, k: number, guess: number, 
     if (v < lo) below++;
     else if (v <= hi) inside++;
   }
-  if (!(k >= below && k < below + inside)) return kthSmallest(values, k);
+  // A guess far off, or a band so wide that sorting it would cost more than the radix selection.
+  if (!(k >= below && k < below + inside) || inside > n / 16) return kthSmallest(values, k);
   const band = new Float32Array(inside);
   for (let i = 0, j = 0; i < n; i++) {
     const v = values[i];
