@@ -202,7 +202,7 @@ function blocksOf(src: Int32Array): Blocks {
  * share one table row. Both are most parameters once the optimisation has settled (the projection clamps to [0,1]).
  *
  * The loops below are the JavaScript implementation ('js'); by default forward and backward run on the WebAssembly
- * SIMD kernel (smoothMaxKernel.wat, 'wasm'), the same tabulation with four blocks or cells per instruction and the
+ * SIMD kernel (smoothMaxKernel.wat, 'wasm'), the same tabulation, several blocks or cells per instruction, and the
  * table's exps in float32 (~1e-7 on the masks, test/unit/smoothMaxKernel.test.ts).
  */
 export class MaskGenerator {

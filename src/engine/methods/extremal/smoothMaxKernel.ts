@@ -85,7 +85,7 @@ export class SmoothMaxKernel {
     this.nbxV = Math.ceil(nbx / 8) * 8;
     // Cells in groups of eight in the backward.
     this.inWV = Math.ceil(inW / 8) * 8;
-    // Wide enough for the forward's window test (4 + R − 1 columns from any block group) and the backward's cells.
+    // Wide enough for the forward's window test (8 + R − 1 columns from any group of blocks) and the backward's cells.
     this.pw = ceil4(Math.max(this.nbxV + R + 3, g.padding + this.inWV));
     // u1/u2 rows start `uo` floats early so that blocks left of the grid (bX ≥ −(R−1) + padding) read zeros.
     this.uo = R;

@@ -12,7 +12,7 @@
 ;; Every float this computes is pinned bit for bit by test/unit/helpers/smoothMaxReference.ts (scalar loops in the
 ;; same float32 steps and float64 sum orders): speed-ups may restructure, share or skip, never reorder a sum.
 ;; V8 notes: f32x4.min/max and i32x4.trunc_sat lower to long NaN-safe sequences, so the exp uses pmin/pmax (equal
-;; for non-NaN inputs) and takes 2^k from the bits of k + 1.5·2^23; a call per exp vector cost ~25 % of the table.
+;; for non-NaN inputs) and takes 2^k from the bits of k + 1.5·2^23; the exp is inline (a call per vector was slower).
 ;;
 ;; The forward sums in float64 like the JavaScript loops: a pixel's Σe and Σz·e are then the same up to ~1e-16
 ;; whatever the order of its terms, so pixels that are mirror images (same terms, other order) get equal float32
@@ -130,7 +130,7 @@
       (local.set $e (i32.add (local.get $e) (local.get $half)))
       (br_if $weights (i32.lt_u (local.tee $wi (i32.add (local.get $wi) (i32.const 1))) (local.get $nw)))))
 
-;; den := R² (every tap starts as a zero tap, e = 1), num := 0; then each parameter row i adds, for each block row
+  ;; den := R² (every tap starts as a zero tap, e = 1), num := 0; then each parameter row i adds, for each block row
   ;; bY = i − ky + pad that sees it at window row ky and each class, the float64 sums over kx of that row's
   ;; e − 1 and z·e. Those sums depend on (ky, class) only through the R weights they read, and the bump is radial,
   ;; so (ky, class) pairs that are mirror images read the same weights: the Seq stream lists each distinct
@@ -145,7 +145,7 @@
     (param $inH i32) (param $PW i32) (param $G i32)
     (local $i i32) (local $kx i32) (local $bY i32) (local $bx i32) (local $row i32) (local $s i32) (local $si i32)
     (local $d i32) (local $n i32) (local $end i32) (local $stride i32) (local $half i32) (local $half64 i32)
-    (local $to i32) (local $span i32) (local $cnt i32) (local $tg i32) (local $blockRow i32) (local $g i32)
+    (local $to i32) (local $span i32) (local $cnt i32) (local $tg i32) (local $blockRow i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
     ;; Initialise den and num.
