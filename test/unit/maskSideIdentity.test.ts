@@ -2,7 +2,8 @@
 // is chaotic, so the hist, the masks and the scores are only reproducible if every float of every step is. The
 // generator's WebAssembly kernel is checked against its scalar restatement (helpers/smoothMaxReference.ts), alone
 // on several geometries and parameter patterns, and inside MaskSide over whole runs of steps (three areas, one
-// MaskSide each as in the mask thread, jitter flips, every variant) with a pseudo-random network gradient.
+// MaskSide each as in the mask thread, jitter flips, every variant) with a pseudo-random network gradient, where
+// the pyramid's WebAssembly kernel also meets its JavaScript loops.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -97,15 +98,18 @@ for (const [height, width, step, sigma] of GEOMETRIES) {
 
 const PYRAMID = path.join(REFERENCE_DIR, 'torchray/components');
 
-/** TorchRay's blur pyramid of the cat image ([L, H, W, C]), or a smooth synthetic one without ../shared. */
-function pyramid(): HostPyramid {
+/**
+ * TorchRay's blur pyramid of the cat image ([L, H, W, C]), or a smooth synthetic one without ../shared; on the
+ * WebAssembly kernel, or (`kernel` false) on the JavaScript loops.
+ */
+function pyramid(kernel: boolean): HostPyramid {
   if (existsSync(path.join(PYRAMID, 'pyramid.f32'))) {
     const { data, shape } = nchwToNhwc(readRef(PYRAMID, 'pyramid.f32').data, readRef(PYRAMID, 'pyramid.f32').shape);
-    return new HostPyramid({ levels: data, shape: shape as [number, number, number, number] });
+    return new HostPyramid({ levels: data, shape: shape as [number, number, number, number] }, kernel);
   }
   const [L, H, W, C] = [8, 224, 224, 3];
   const levels = Float32Array.from({ length: L * H * W * C }, (_, i) => Math.sin(i / 977) * Math.cos(i / 5003) * (1 + (i % 7) / 10));
-  return new HostPyramid({ levels, shape: [L, H, W, C] });
+  return new HostPyramid({ levels, shape: [L, H, W, C] }, kernel);
 }
 
 const AREAS = [0.05, 0.1, 0.2];
@@ -114,12 +118,14 @@ const STEPS: Record<ExtremalVariant, number> = { preserve: 10, delete: 8, dual: 
 
 for (const variant of ['preserve', 'delete', 'dual'] as ExtremalVariant[]) {
   test(`MaskSide (${variant}, areas ${AREAS.join(', ')}) = the same steps on the reference generator, bit for bit`, () => {
-    const levels = pyramid();
     const fast = new MaskGenerator(224, 224, 7, 21, 'wasm');
     const reference = new ReferenceGenerator(224, 224, 7, 21);
-    // One MaskSide per area sharing one generator, prepared and finished in turn as the mask thread does.
+    // One MaskSide per area sharing one generator and pyramid, prepared and finished in turn as the mask thread
+    // does; the reference on the scalar generator and the pyramid's JavaScript loops.
+    const levels = pyramid(true);
+    const refLevels = pyramid(false);
     const sides = AREAS.map((a) => new MaskSide([a], variant, fast, levels));
-    const refs = AREAS.map((a) => new MaskSide([a], variant, reference, levels));
+    const refs = AREAS.map((a) => new MaskSide([a], variant, reference, refLevels));
     const inputs = sides.map((s) => Float32Array.from(s.prepare(true, true)));
     const refInputs = refs.map((s) => Float32Array.from(s.prepare(true, true)));
     for (let t = 0; t < STEPS[variant]; t++) {
