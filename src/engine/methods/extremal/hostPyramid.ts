@@ -9,7 +9,7 @@ export class HostPyramid {
   readonly numLevels: number;
   readonly pixels: number;
   readonly channels: number;
-  /** The same loops in WebAssembly (pyramidKernel.wat), where available: about three times faster. */
+  /** The same loops in WebAssembly (pyramidKernel.wat), where available: about twice as fast. */
   private readonly kernel: PyramidKernel | null;
 
   /**

@@ -1,7 +1,7 @@
 ;; The perturbation pyramid's level interpolation and its gradient (METHODS.md §1.3) for hostPyramid.ts, in plain
 ;; (scalar) WebAssembly: the same float32 steps as its JavaScript loops (a float32 operation and JavaScript's float64
-;; one rounded to float32 agree for +, −, ×), the gradient's sums in float64 in the same order, about three times
-;; faster than the loops. Byte addresses chosen by the caller; Y f32 [L][pixels][C], masks f32 [count·pixels].
+;; one rounded to float32 agree for +, −, ×), the gradient's sums in float64 in the same order, about twice as
+;; fast as the loops. Byte addresses chosen by the caller; Y f32 [L][pixels][C], masks f32 [count·pixels].
 
 (module
   (memory (export "memory") 1)

@@ -80,7 +80,7 @@ export function torchRankedReference(mask: Float32Array, zeros: number, exact: (
   };
   const values = Float32Array.from(mask);
   for (const i of near) values[i] = exactAt(i);
-  // Only values within NEAR of the fast boundary changed, by less than NEAR.
+  // Only values within NEAR of the fast boundary changed, by less than NEAR (a guess: the result is exact either way).
   const threshold = kthSmallestNear(values, zeros, fastThreshold, 2 * NEAR);
   let below = 0;
   let equal = 0;
