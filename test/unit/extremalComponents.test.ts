@@ -9,7 +9,7 @@ import { initBackend } from '../../src/engine/backend/backend';
 import { gaussianTaps, imsmooth } from '../../src/engine/methods/extremal/gaussianSmoothing';
 import { applyPyramid, buildPyramid, pyramidSigmas } from '../../src/engine/methods/extremal/perturbationPyramid';
 import { MaskGenerator, maskGeometry } from '../../src/engine/methods/extremal/maskGenerator';
-import { areaTerm, areaTermHost, areaWeightAt, kthSmallest, rankedReference, referenceZeros } from '../../src/engine/methods/extremal/areaTerm';
+import { areaTerm, areaTermHost, areaWeightAt, kthSmallest, kthSmallestNear, rankedReference, referenceZeros } from '../../src/engine/methods/extremal/areaTerm';
 import { REFERENCE_DIR, block, maxAbsDiff, maxRelDiff, nchwToNhwc, nhwcToNchw, readJson, readRef } from './helpers/reference';
 
 const DIR = path.join(REFERENCE_DIR, 'torchray/components');
@@ -216,6 +216,14 @@ test('area threshold by radix selection equals the sorted value at every rank, w
     assert.ok(v === sorted[k], `rank ${k}: ${v} vs ${sorted[k]}`); // −0 and 0 are the same rank value
   }
   assert.throws(() => kthSmallest(values, 5000), RangeError);
+  // Near a guess: good guesses, guesses off by far, bands too narrow or holding every value, at band edges.
+  for (const k of [0, 2500, 4999, ...Array.from({ length: 30 }, () => Math.floor(rnd() * 5000))]) {
+    for (const [guess, halfWidth] of [[sorted[k], 0], [sorted[k], 1e-3], [sorted[k] + 0.01, 0.005], [sorted[k] - 0.2, 0.1], [0.5, 10], [2, 0.5],
+      [sorted[Math.min(k + 3, 4999)], 1e-6]]) {
+      const v = kthSmallestNear(values, k, guess, halfWidth);
+      assert.ok(v === sorted[k], `rank ${k}, guess ${guess} ± ${halfWidth}: ${v} vs ${sorted[k]}`);
+    }
+  }
 });
 
 test('host area term equals the tensor one, value and gradient', () => {

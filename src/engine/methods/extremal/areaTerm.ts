@@ -84,6 +84,33 @@ export function kthSmallest(values: Float32Array, k: number): number {
 }
 
 /**
+ * kthSmallest, when the answer is expected near `guess`: one pass counts the values below guess − halfWidth and
+ * gathers those within halfWidth of it; if rank k falls among the gathered ones (and they are few) they alone are
+ * sorted. Else (a bad guess) the radix selection. Either way the k-th smallest value (equal values are interchangeable: only their value
+ * is returned), at a few times less than the radix selection's cost when the guess is good.
+ */
+export function kthSmallestNear(values: Float32Array, k: number, guess: number, halfWidth: number): number {
+  const n = values.length;
+  const lo = guess - halfWidth;
+  const hi = guess + halfWidth;
+  let below = 0;
+  let inside = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v < lo) below++;
+    else if (v <= hi) inside++;
+  }
+  // A guess far off, or a band so wide that sorting it would cost more than the radix selection.
+  if (!(k >= below && k < below + inside) || inside > n / 16) return kthSmallest(values, k);
+  const band = new Float32Array(inside);
+  for (let i = 0, j = 0; i < n; i++) {
+    const v = values[i];
+    if (v >= lo && v <= hi) band[j++] = v;
+  }
+  return band.sort()[k - below];
+}
+
+/**
  * The area term of one full mask [H'·W'] on the host (the optimisation loop's form of `areaTerm`): returns
  * −λ·mean((m − r∘rank)²) and adds its gradient w.r.t. the mask, −2λ(m − r∘rank)/n, to `grad`. `target` is r∘rank
  * (torchTies.ts places ties as torch.sort does; by default they are ranked stably).

@@ -1,6 +1,7 @@
 // The perturbation pyramid's level interpolation (METHODS.md §1.3) on host arrays, for the optimisation loop:
 // the same float32 arithmetic as `applyPyramid`, and its gradient w.r.t. the mask, without tensor round trips.
 import type * as tf from '@tensorflow/tfjs-core';
+import { PyramidKernel } from './pyramidKernel';
 
 /** The pyramid Y [L, H, W, C] as one host array. */
 export class HostPyramid {
@@ -8,14 +9,20 @@ export class HostPyramid {
   readonly numLevels: number;
   readonly pixels: number;
   readonly channels: number;
+  /** The same loops in WebAssembly (pyramidKernel.wat), where available: about twice as fast. */
+  private readonly kernel: PyramidKernel | null;
 
-  /** From the pyramid tensor, or from its values [L·H·W·C] and shape (in a thread without TF.js tensors). */
-  constructor(pyramid: tf.Tensor4D | { levels: Float32Array; shape: [number, number, number, number] }) {
+  /**
+   * From the pyramid tensor, or from its values [L·H·W·C] and shape (in a thread without TF.js tensors); `kernel`
+   * false keeps to the JavaScript loops (the tests' reference).
+   */
+  constructor(pyramid: tf.Tensor4D | { levels: Float32Array; shape: [number, number, number, number] }, kernel = true) {
     const [numLevels, h, w, c] = pyramid.shape;
     this.levels = 'levels' in pyramid ? pyramid.levels : Float32Array.from(pyramid.dataSync() as Float32Array);
     this.numLevels = numLevels;
     this.pixels = h * w;
     this.channels = c;
+    this.kernel = kernel ? PyramidKernel.create(this.levels, this.pixels, c) : null;
   }
 
   /**
@@ -26,6 +33,7 @@ export class HostPyramid {
   apply(mask: Float32Array, count: number, invert: boolean, out: Float32Array, first: number): void {
     const { levels, numLevels, pixels, channels } = this;
     const top = numLevels - 1;
+    if (this.kernel) return this.kernel.apply(top, mask, count, invert, out, first);
     for (let i = 0; i < count * pixels; i++) {
       const m = invert ? Math.fround(1 - mask[i]) : mask[i];
       const scaled = Math.fround(m * top);
@@ -47,6 +55,7 @@ export class HostPyramid {
   backward(dy: Float32Array, first: number, mask: Float32Array, count: number, invert: boolean, sign: number, grad: Float64Array): void {
     const { levels, numLevels, pixels, channels } = this;
     const top = numLevels - 1;
+    if (this.kernel) return this.kernel.backward(top, dy, first, mask, count, invert, sign, grad);
     for (let i = 0; i < count * pixels; i++) {
       const m = invert ? Math.fround(1 - mask[i]) : mask[i];
       const k = Math.floor(Math.fround(m * top));

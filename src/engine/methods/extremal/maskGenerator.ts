@@ -136,11 +136,14 @@ export class MaskWorkspace {
   /** Per block and pixel class: Σe and Σz·e in the forward pass, the two gradient factors in the backward pass. */
   readonly accA: Float64Array;
   readonly accB: Float64Array;
+  /** Per mask, where the wasm kernel keeps the forward pass's exps for the backward: (slot, stamp), −1 for none. */
+  readonly expSlot: Float64Array;
 
   /** `distinct` empty: no exponential table (the wasm kernel tabulates in its own memory). */
   constructor(readonly k: number, pixels: number, cells: number, distinct: Float64Array, blockSlots: number) {
     this.accA = new Float64Array(blockSlots);
     this.accB = new Float64Array(blockSlots);
+    this.expSlot = new Float64Array(2 * k).fill(-1);
     const nw = distinct.length;
     this.full = new Float32Array(k * pixels);
     this.pooled = new Float64Array(k * pixels);
@@ -199,7 +202,7 @@ function blocksOf(src: Int32Array): Blocks {
  * share one table row. Both are most parameters once the optimisation has settled (the projection clamps to [0,1]).
  *
  * The loops below are the JavaScript implementation ('js'); by default forward and backward run on the WebAssembly
- * SIMD kernel (smoothMaxKernel.wat, 'wasm'), the same tabulation with four blocks or cells per instruction and the
+ * SIMD kernel (smoothMaxKernel.wat, 'wasm'), the same tabulation, several blocks or cells per instruction, and the
  * table's exps in float32 (~1e-7 on the masks, test/unit/smoothMaxKernel.test.ts).
  */
 export class MaskGenerator {

@@ -4,7 +4,7 @@
 // at 1), which of them meet a 0 and which a 1 is decided by libstdc++'s introsort on TorchRay's float32 values.
 // Reproducing it takes (1) those values bit for bit near the boundary (torchMaskValues.ts) and (2) the same sort
 // (introsort.ts).
-import { kthSmallest, rankedReference } from './areaTerm';
+import { kthSmallest, kthSmallestNear, rankedReference } from './areaTerm';
 import { torchSortSides } from './introsort';
 import type { MaskGeometry } from './maskGenerator';
 import { TorchMaskValues } from './torchMaskValues';
@@ -25,6 +25,8 @@ export interface TieStats {
 export class TorchTies {
   private readonly values: TorchMaskValues;
   readonly stats: TieStats = { refined: 0, sorted: 0 };
+  /** Per mask (by parameter offset): the last boundary value and how far it moved, to look for the next near it. */
+  private readonly last = new Map<number, { threshold: number; moved: number }>();
 
   constructor(g: MaskGeometry) {
     this.values = new TorchMaskValues(g);
@@ -36,7 +38,12 @@ export class TorchTies {
    */
   reference(mask: Float32Array, zeros: number, params: ArrayLike<number>, base: number, pooled?: ArrayLike<number>): Float32Array {
     this.values.reset();
-    return torchRankedReference(mask, zeros, (p) => this.values.cachedValue(params, base, p), pooled, this.stats);
+    const last = this.last.get(base);
+    const hint = last && { guess: last.threshold, halfWidth: Math.max(1e-4, 2 * last.moved) };
+    const hinted = { ...hint, found: NaN };
+    const target = torchRankedReference(mask, zeros, (p) => this.values.cachedValue(params, base, p), pooled, this.stats, hinted);
+    if (!Number.isNaN(hinted.found)) this.last.set(base, { threshold: hinted.found, moved: last ? Math.abs(hinted.found - last.threshold) : 1 });
+    return target;
   }
 }
 
@@ -49,10 +56,13 @@ export class TorchTies {
  * decide. Otherwise the pixels within NEAR of it get TorchRay's exact values, and if exact ties then straddle the
  * boundary, introsort decides which side each lands on.
  */
-export function torchRankedReference(mask: Float32Array, zeros: number, exact: (pixel: number) => number, pooled?: ArrayLike<number>, stats?: TieStats): Float32Array {
+export function torchRankedReference(mask: Float32Array, zeros: number, exact: (pixel: number) => number, pooled?: ArrayLike<number>,
+  stats?: TieStats, hint?: { guess?: number; halfWidth?: number; found: number }): Float32Array {
   const n = mask.length;
   if (zeros <= 0 || zeros >= n) return rankedReference(mask, zeros);
-  const fastThreshold = kthSmallest(mask, zeros);
+  // Where the boundary was last time, if known (only the speed depends on it).
+  const fastThreshold = hint?.guess !== undefined ? kthSmallestNear(mask, zeros, hint.guess, hint.halfWidth!) : kthSmallest(mask, zeros);
+  if (hint) hint.found = fastThreshold;
   const near: number[] = [];
   for (let i = 0; i < n; i++) if (Math.abs(mask[i] - fastThreshold) <= NEAR) near.push(i);
   if (near.length === 1) return rankedReference(mask, zeros, fastThreshold);
@@ -70,7 +80,8 @@ export function torchRankedReference(mask: Float32Array, zeros: number, exact: (
   };
   const values = Float32Array.from(mask);
   for (const i of near) values[i] = exactAt(i);
-  const threshold = kthSmallest(values, zeros);
+  // Only values within NEAR of the fast boundary changed, by less than NEAR (a guess: the result is exact either way).
+  const threshold = kthSmallestNear(values, zeros, fastThreshold, 2 * NEAR);
   let below = 0;
   let equal = 0;
   for (let i = 0; i < n; i++) {
