@@ -14,6 +14,7 @@ import { MaskGenerator } from '../../src/engine/methods/extremal/maskGenerator';
 import { MaskSide } from '../../src/engine/methods/extremal/maskSide';
 import type { ExtremalVariant } from '../../src/engine/methods/extremal/rewards';
 import { REFERENCE_DIR, nchwToNhwc, readRef } from './helpers/reference';
+import { type ParameterPattern, maskParameters } from './helpers/maskParameters';
 import { ReferenceGenerator } from './helpers/smoothMaxReference';
 
 /** Seeded uniform [0, 1) (mulberry32). */
@@ -40,25 +41,6 @@ function assertSame(actual: ArrayLike<number>, expected: ArrayLike<number>, what
   assert.equal(i, -1, `${what}: element ${i} is ${actual[i]}, the reference gives ${expected[i]}`);
 }
 
-type Pattern = 'uniform' | 'settled' | 'half' | 'ones';
-
-/** K parameter grids: uniform in (0, 1); 3×3 patches of 0s, 1s or uniform values (settled masks); 0.5; all 1. */
-function parameters(k: number, h: number, w: number, pattern: Pattern, rnd: () => number): Float32Array {
-  const p = new Float32Array(k * h * w);
-  const patch = new Map<string, number>();
-  for (let a = 0; a < k; a++) {
-    for (let i = 0; i < h; i++) {
-      for (let j = 0; j < w; j++) {
-        const key = `${a},${Math.floor(i / 3)},${Math.floor(j / 3)}`;
-        if (!patch.has(key)) patch.set(key, rnd());
-        const u = patch.get(key)!;
-        p[(a * h + i) * w + j] = pattern === 'half' ? 0.5 : pattern === 'ones' ? 1 : pattern === 'uniform' || u > 0.7 ? rnd() : u < 0.4 ? 0 : 1;
-      }
-    }
-  }
-  return p;
-}
-
 const GEOMETRIES: [number, number, number, number][] = [
   [224, 224, 7, 21],
   [100, 80, 5, 11],
@@ -75,9 +57,9 @@ for (const [height, width, step, sigma] of GEOMETRIES) {
     const [h, w] = g.shapeIn;
     const n = g.shapeOut[0] * g.shapeOut[1];
     const rnd = random(height * 1000 + step);
-    const patterns: Pattern[] = height === 224 ? ['uniform', 'settled', 'ones'] : ['uniform', 'settled', 'half', 'ones'];
+    const patterns: ParameterPattern[] = height === 224 ? ['uniform', 'settled', 'ones'] : ['uniform', 'settled', 'half', 'ones'];
     for (const pattern of patterns) {
-      const p = parameters(2, h, w, pattern, rnd);
+      const p = maskParameters(2, h, w, pattern, rnd);
       const wsF = fast.workspace(2);
       const wsR = reference.workspace(2);
       fast.forward(p, wsF);
@@ -90,7 +72,7 @@ for (const [height, width, step, sigma] of GEOMETRIES) {
       // The kernel keeps a forward pass's exps for its backward in a few slots; once other masks have taken them
       // all it computes them again, to the same bits.
       const other = fast.workspace(3);
-      for (let i = 0; i < 2; i++) fast.forward(parameters(3, h, w, 'uniform', rnd), other);
+      for (let i = 0; i < 2; i++) fast.forward(maskParameters(3, h, w, 'uniform', rnd), other);
       assertSame(fast.backward(dy, wsF), reference.backward(dy, wsR), `${pattern}: gradient after the kernel's exps were reused`);
     }
   });

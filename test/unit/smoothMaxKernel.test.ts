@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { EngineError } from '../../src/engine/errors';
 import { MaskGenerator } from '../../src/engine/methods/extremal/maskGenerator';
 import { smoothMaxKernelAvailable } from '../../src/engine/methods/extremal/smoothMaxKernel';
+import { type ParameterPattern, maskParameters } from './helpers/maskParameters';
 
 /** Seeded uniform [0, 1) (mulberry32), so a failure reproduces. */
 function random(seed: number): () => number {
@@ -18,25 +19,6 @@ function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-type Pattern = 'uniform' | 'settled' | 'half';
-
-/** K parameter grids h×w: uniform in (0, 1); or 3×3 patches each all 0, all 1 or uniform; or all 0.5. */
-function parameters(k: number, h: number, w: number, pattern: Pattern, rnd: () => number): Float32Array {
-  const p = new Float32Array(k * h * w);
-  const patch = new Map<string, number>();
-  for (let a = 0; a < k; a++) {
-    for (let i = 0; i < h; i++) {
-      for (let j = 0; j < w; j++) {
-        const key = `${a},${Math.floor(i / 3)},${Math.floor(j / 3)}`;
-        if (!patch.has(key)) patch.set(key, rnd());
-        const u = patch.get(key)!;
-        p[(a * h + i) * w + j] = pattern === 'half' ? 0.5 : pattern === 'uniform' || u > 0.7 ? rnd() : u < 0.4 ? 0 : 1;
-      }
-    }
-  }
-  return p;
 }
 
 const GEOMETRIES: [number, number, number, number][] = [
@@ -75,8 +57,8 @@ for (const [height, width, step, sigma] of GEOMETRIES) {
     const [h, w] = g.shapeIn;
     const n = g.shapeOut[0] * g.shapeOut[1];
     const rnd = random(height * 1000 + step * 10 + sigma);
-    for (const pattern of ['uniform', 'settled', 'half'] as Pattern[]) {
-      const p = parameters(k, h, w, pattern, rnd);
+    for (const pattern of ['uniform', 'settled', 'half'] as ParameterPattern[]) {
+      const p = maskParameters(k, h, w, pattern, rnd);
       const wsJ = js.workspace(k);
       const wsW = wasm.workspace(k);
       js.forward(p, wsJ);
@@ -123,7 +105,7 @@ test('wasm kernel: a workspace is reused across iterations without state leaking
   const rnd = random(7);
   const wsW = wasm.workspace(3);
   for (let it = 0; it < 3; it++) {
-    const p = parameters(3, h, w, it === 1 ? 'settled' : 'uniform', rnd);
+    const p = maskParameters(3, h, w, it === 1 ? 'settled' : 'uniform', rnd);
     const wsJ = js.workspace(3);
     js.forward(p, wsJ);
     wasm.forward(p, wsW);
