@@ -14,20 +14,9 @@ import { MaskGenerator } from '../../src/engine/methods/extremal/maskGenerator';
 import { MaskSide } from '../../src/engine/methods/extremal/maskSide';
 import type { ExtremalVariant } from '../../src/engine/methods/extremal/rewards';
 import { REFERENCE_DIR, nchwToNhwc, readRef } from './helpers/reference';
+import { SeededRandom } from '../../src/engine/datasets/seededRandom';
 import { type ParameterPattern, maskParameters } from './helpers/maskParameters';
 import { ReferenceGenerator } from './helpers/smoothMaxReference';
-
-/** Seeded uniform [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Index of the first element whose bits differ (−0 ≠ 0, NaN = NaN), or −1. */
 function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -56,7 +45,8 @@ for (const [height, width, step, sigma] of GEOMETRIES) {
     const g = fast.geometry;
     const [h, w] = g.shapeIn;
     const n = g.shapeOut[0] * g.shapeOut[1];
-    const rnd = random(height * 1000 + step);
+    const rng = new SeededRandom(height * 1000 + step);
+    const rnd = () => rng.next();
     const patterns: ParameterPattern[] = height === 224 ? ['uniform', 'settled', 'ones'] : ['uniform', 'settled', 'half', 'ones'];
     for (const pattern of patterns) {
       const p = maskParameters(2, h, w, pattern, rnd);
@@ -117,7 +107,8 @@ for (const variant of ['preserve', 'delete', 'dual'] as ExtremalVariant[]) {
         assertSame(inputs[a], refInputs[a], `${where}: perturbed batch`);
         assertSame(sides[a].masks()!, refs[a].masks()!, `${where}: mask`);
         // A stand-in for the network's input gradient: smooth in space, noisy, and a function of the batch.
-        const rnd = random(t * 31 + a);
+        const rng = new SeededRandom(t * 31 + a);
+        const rnd = () => rng.next();
         const dx = Float32Array.from(inputs[a], (v, i) => {
           const p = Math.floor(i / 3) % (224 * 224);
           return 0.01 * Math.sin((p % 224) / 17 + Math.floor(p / 224) / 23 + (i % 3) + t / 5) * Math.cos(3 * v) + 0.01 * (rnd() - 0.5);

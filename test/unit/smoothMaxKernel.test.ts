@@ -7,19 +7,8 @@ import assert from 'node:assert/strict';
 import { EngineError } from '../../src/engine/errors';
 import { MaskGenerator } from '../../src/engine/methods/extremal/maskGenerator';
 import { smoothMaxKernelAvailable } from '../../src/engine/methods/extremal/smoothMaxKernel';
+import { SeededRandom } from '../../src/engine/datasets/seededRandom';
 import { type ParameterPattern, maskParameters } from './helpers/maskParameters';
-
-/** Seeded uniform [0, 1) (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const GEOMETRIES: [number, number, number, number][] = [
   [224, 224, 7, 21], // the default (MobileNet input, TorchRay's step and sigma)
@@ -56,7 +45,8 @@ for (const [height, width, step, sigma] of GEOMETRIES) {
     const k = 2;
     const [h, w] = g.shapeIn;
     const n = g.shapeOut[0] * g.shapeOut[1];
-    const rnd = random(height * 1000 + step * 10 + sigma);
+    const rng = new SeededRandom(height * 1000 + step * 10 + sigma);
+    const rnd = () => rng.next();
     for (const pattern of ['uniform', 'settled', 'half'] as ParameterPattern[]) {
       const p = maskParameters(k, h, w, pattern, rnd);
       const wsJ = js.workspace(k);
@@ -102,7 +92,8 @@ test('wasm kernel: a workspace is reused across iterations without state leaking
   const js = new MaskGenerator(100, 80, 5, 11, 'js');
   const wasm = new MaskGenerator(100, 80, 5, 11, 'wasm');
   const [h, w] = js.geometry.shapeIn;
-  const rnd = random(7);
+  const rng = new SeededRandom(7);
+  const rnd = () => rng.next();
   const wsW = wasm.workspace(3);
   for (let it = 0; it < 3; it++) {
     const p = maskParameters(3, h, w, it === 1 ? 'settled' : 'uniform', rnd);
