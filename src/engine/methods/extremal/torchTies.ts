@@ -39,11 +39,13 @@ export class TorchTies {
   reference(mask: Float32Array, zeros: number, params: ArrayLike<number>, base: number, pooled?: ArrayLike<number>): Float32Array {
     this.values.reset();
     const last = this.last.get(base);
-    const hint = last && { guess: last.threshold, halfWidth: Math.max(1e-4, 2 * last.moved) };
-    const hinted = { ...hint, found: NaN };
-    const target = torchRankedReference(mask, zeros, (p) => this.values.cachedValue(params, base, p), pooled, this.stats, hinted);
-    if (!Number.isNaN(hinted.found)) this.last.set(base, { threshold: hinted.found, moved: last ? Math.abs(hinted.found - last.threshold) : 1 });
-    return target;
+    // The boundary is searched where it was last time (only the speed depends on it), and remembered.
+    const boundary = (values: Float32Array, k: number) => {
+      const found = last ? kthSmallestNear(values, k, last.threshold, Math.max(1e-4, 2 * last.moved)) : kthSmallest(values, k);
+      this.last.set(base, { threshold: found, moved: last ? Math.abs(found - last.threshold) : 1 });
+      return found;
+    };
+    return torchRankedReference(mask, zeros, (p) => this.values.cachedValue(params, base, p), pooled, this.stats, boundary);
   }
 }
 
@@ -54,15 +56,14 @@ export class TorchTies {
  * Only the boundary matters: every pixel sorted below position `zeros` meets a 0, every other a 1, whatever the
  * order within each side. So when no other value is within NEAR of the value at the boundary, the fast values
  * decide. Otherwise the pixels within NEAR of it get TorchRay's exact values, and if exact ties then straddle the
- * boundary, introsort decides which side each lands on.
+ * boundary, introsort decides which side each lands on. `boundary(values, k)` finds the k-th smallest value
+ * (kthSmallest, or TorchTies' search near the last boundary: same value, faster).
  */
 export function torchRankedReference(mask: Float32Array, zeros: number, exact: (pixel: number) => number, pooled?: ArrayLike<number>,
-  stats?: TieStats, hint?: { guess?: number; halfWidth?: number; found: number }): Float32Array {
+  stats?: TieStats, boundary: (values: Float32Array, k: number) => number = kthSmallest): Float32Array {
   const n = mask.length;
   if (zeros <= 0 || zeros >= n) return rankedReference(mask, zeros);
-  // Where the boundary was last time, if known (only the speed depends on it).
-  const fastThreshold = hint?.guess !== undefined ? kthSmallestNear(mask, zeros, hint.guess, hint.halfWidth!) : kthSmallest(mask, zeros);
-  if (hint) hint.found = fastThreshold;
+  const fastThreshold = boundary(mask, zeros);
   const near: number[] = [];
   for (let i = 0; i < n; i++) if (Math.abs(mask[i] - fastThreshold) <= NEAR) near.push(i);
   if (near.length === 1) return rankedReference(mask, zeros, fastThreshold);
