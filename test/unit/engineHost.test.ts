@@ -2,11 +2,8 @@
 // second, and a crashed worker reported then replaced (issue #2). Needs `npm run build` (dist/engineWorker.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineHost } from '../../src/engine/host/engineHost';
-import { ENGINE_THREAD_NICE } from '../../src/engine/worker/threadPriority';
 
 const workerPath = path.resolve('dist/engineWorker.js');
 const MOBILENET = { path: path.resolve('../shared/models/mobilenet_v1_025/model.json'), labels: path.resolve('../shared/models/imagenet_classes.json'), preprocessing: { inputRange: [-1, 1] as [number, number] } };
@@ -71,22 +68,5 @@ test('engine errors cross the boundary with their code', async () => {
       (e: any) => e.code === 'IMAGE_UNREADABLE');
     await assert.rejects(host.request({ type: 'predict', model: MOBILENET, image: { kind: 'raw', path: path.resolve('package.json'), layout: 'nchw' }, top: 1 }),
       (e: any) => e.code === 'INPUT_INVALID' || e.code === 'BAD_ARGUMENT');
-  } finally { await host.dispose(); }
-});
-
-test('on Linux the engine thread runs below normal priority, the rest of the process does not', { skip: process.platform !== 'linux' }, async () => {
-  /** nice of each thread of this process (field 19 of /proc/self/task/<tid>/stat, after the command name). */
-  const niceByThread = () => fs.readdirSync('/proc/self/task').map((tid) => {
-    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-  });
-  const before = niceByThread();
-  assert.ok(!before.includes(ENGINE_THREAD_NICE), `no thread at nice ${ENGINE_THREAD_NICE} before: ${before.join(',')}`);
-  const host = new EngineHost({ workerPath });
-  try {
-    await host.backendInfo();
-    const during = niceByThread();
-    assert.equal(during.filter((n) => n === ENGINE_THREAD_NICE).length, 1, `threads' nice values: ${during.join(',')}`);
-    assert.equal(os.getPriority(0), 0, 'the calling thread keeps its priority');
   } finally { await host.dispose(); }
 });

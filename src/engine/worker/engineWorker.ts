@@ -4,11 +4,8 @@ import { initBackend } from '../backend/backend';
 import { handle } from '../engine';
 import { EngineError } from '../errors';
 import { CANCEL_SLOTS, validateHostMessage, type EngineRequest, type WorkerMessage } from './protocol';
-import { ENGINE_THREAD_NICE, lowerThisThreadPriority } from './threadPriority';
 
 const port = parentPort!;
-// A long run must not starve the workbench (a webview got no frame for 30 s with both cores taken).
-lowerThisThreadPriority(ENGINE_THREAD_NICE);
 const send = (m: WorkerMessage) => port.postMessage(m);
 let flags: Int32Array | null = null;
 let queue: Promise<void> = Promise.resolve();
