@@ -4,7 +4,7 @@ import * as os from 'node:os';
 
 /**
  * How far below normal priority the extremal mask thread runs: it only borrows a second core. (The engine's own
- * thread stays at normal priority: at nice 5 the Explain panel missed a whole run's live updates in 7 of 12 UI runs.)
+ * thread stays at normal priority: at nice 5 the Explain panel missed a whole run's live updates in 3 of 8 local UI runs.)
  */
 export const HELPER_THREAD_NICE = 10;
 
